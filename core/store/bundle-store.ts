@@ -79,6 +79,6 @@ export const bundleKeys = (node: string, bundleId: string) => {
     manifest: `${base}/manifest.json`,
     findings: `${base}/findings.json`,
     events: `${base}/events.jsonl.gz`,
-    lineIndex: (path: string) => `${base}/index/${path}.lines.json`,
+    lineIndex: `${base}/line-index.json`,
   };
 };

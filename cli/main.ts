@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { runIngestCommand } from './commands/ingest-command.js';
+import { loadConfig } from './config.js';
+
+// The composition root of the CLI: config once, one logger (to stderr: stdout carries results).
+const config = loadConfig();
+const log = pino({ level: config.logLevel, base: undefined }, pino.destination(2));
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+
+const program = new Command()
+  .name('eks-node-log-mcp')
+  .description('OS-level truth of EKS worker nodes: collect, index and serve node log bundles')
+  .showHelpAfterError();
+
+program
+  .command('analyze')
+  .description('Index a bundle (eks-log-collector.sh .tar.gz, our archive, or a directory) and print its findings')
+  .argument('<bundle>', 'archive or directory')
+  .option('--json', 'print one JSON document to stdout')
+  .option('--store <dir>', 'keep the bundle in this filesystem store (default: a temporary one)')
+  .option('--node <name>', 'node name to file the bundle under')
+  .option('--limit <n>', 'rows in the table', positiveInt, 40)
+  .action(async (bundle: string, o: { json?: boolean; store?: string; node?: string; limit: number }) => {
+    process.exitCode = await runIngestCommand(bundle, { ...o, keep: false }, log);
+  });
+
+program
+  .command('import')
+  .description('Ingest a bundle into the store so the MCP tools can serve it')
+  .argument('<bundle>', 'archive or directory')
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--node <name>', 'node name to file the bundle under')
+  .option('--json', 'print the analysis as JSON')
+  .option('--limit <n>', 'rows in the table', positiveInt, 20)
+  .action(async (bundle: string, o: { json?: boolean; store: string; node?: string; limit: number }) => {
+    process.exitCode = await runIngestCommand(bundle, { ...o, keep: true }, log);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  log.error({ err }, 'command failed');
+  process.exitCode = 1;
+});

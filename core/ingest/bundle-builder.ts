@@ -1,0 +1,225 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { Manifest, ManifestFile, SkippedEntry } from '../bundle/manifest.js';
+import { FindingAggregator, summarize } from '../findings/aggregate.js';
+import type { Coverage, FindingsIndex } from '../findings/finding.js';
+import type { CompiledCatalog } from '../rules/compiled-catalog.js';
+import { bundleKeys, type BundleStore } from '../store/bundle-store.js';
+import { parseLineTimestamp } from '../time/parse-timestamp.js';
+import type { EntryHeader, EntrySink } from './archive-reader.js';
+import { type CollectorFolder, parseCollectorFolder, sanitizeEntryPath } from './entry-path.js';
+import { FileIngest } from './file-ingest.js';
+import type { IngestLimits } from './limits.js';
+import type { LineHit, ScanSummary } from './line-scanner.js';
+import { bootTimeFromDmesg, fileTimeRange, monotonicSeconds } from './time-hints.js';
+
+/** Who the bundle is: decided at the first entry, because a top folder can name the node and time. */
+export interface BundleIdentity {
+  node: string;
+  bundleId: string;
+  referenceMs: number;
+  folder: CollectorFolder | undefined;
+}
+
+export interface BuilderOptions {
+  store: BundleStore;
+  catalog: CompiledCatalog;
+  limits: IngestLimits;
+  identify: (topFolder: CollectorFolder | undefined) => BundleIdentity;
+}
+
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+const SMALL_FACTS = new Set(['system/instance-id.txt', 'system/region.txt', 'system/availability-zone.txt', 'system/cluster-name.txt']);
+
+/** Everything one ingest accumulates; turns entries into stored files and, at the end, the indexes. */
+export class BundleBuilder {
+  private id?: BundleIdentity;
+  private k?: ReturnType<typeof bundleKeys>;
+  private readonly files: ManifestFile[] = [];
+  private readonly scans = new Map<string, ScanSummary>();
+  private readonly skipped: SkippedEntry[] = [];
+  private readonly seen = new Set<string>();
+  private readonly aggregator: FindingAggregator;
+  private readonly facts = new Map<string, string>();
+  private entries = 0;
+  private topFolder: string | undefined;
+  private firstEntry = true;
+  private eventsDir?: Promise<string>;
+  private events?: WriteStream;
+  private eventsPath?: string;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.aggregator = new FindingAggregator(o.catalog);
+  }
+
+  /** Fixes node, bundle id and reference time; called at the first entry or, for an empty read, at the end. */
+  identity(topFolder?: CollectorFolder): BundleIdentity {
+    if (!this.id) {
+      this.id = this.o.identify(topFolder);
+      this.k = bundleKeys(this.id.node, this.id.bundleId);
+    }
+    return this.id;
+  }
+
+  get keys(): ReturnType<typeof bundleKeys> {
+    this.identity();
+    return this.k!;
+  }
+
+  get fileCount(): number {
+    return this.files.length + this.pendingFiles;
+  }
+  private pendingFiles = 0;
+
+  entry(h: EntryHeader): EntrySink | undefined {
+    this.entries++;
+    let raw = h.rawPath;
+    if (this.firstEntry) {
+      this.firstEntry = false;
+      const top = raw.replace(/^\.\//, '').split('/')[0] ?? '';
+      const folder = parseCollectorFolder(top);
+      if (folder) this.topFolder = top;
+      this.identity(folder);
+    }
+    raw = raw.replace(/^\.\//, '');
+    if (this.topFolder && (raw === this.topFolder || raw.startsWith(`${this.topFolder}/`))) raw = raw.slice(this.topFolder.length + 1);
+    if (h.type === 'Directory') return undefined;
+    if (raw === '' || raw === this.topFolder) return this.skip({ path: h.rawPath.slice(0, 300), reason: 'empty-path', detail: h.type });
+    const checked = sanitizeEntryPath(raw);
+    const shown = raw.slice(0, 300);
+    if (!checked.ok) return this.skip({ path: shown, reason: checked.reason, size: h.size });
+    const path = checked.path;
+    if (h.type === 'SymbolicLink') return this.skip({ path, reason: 'symlink' });
+    if (h.type === 'Link') return this.skip({ path, reason: 'hardlink' });
+    if (!FILE_TYPES.has(h.type)) return this.skip({ path, reason: 'device-or-special', detail: h.type });
+    if (this.seen.has(path)) return this.skip({ path, reason: 'duplicate-entry', size: h.size, detail: 'the first copy was kept' });
+    if (this.entries > this.o.limits.maxEntries) return this.skip({ path, reason: 'entry-limit', size: h.size });
+    if (h.size > this.o.limits.maxFileBytes) return this.skip({ path, reason: 'file-too-large', size: h.size });
+    this.seen.add(path);
+    return this.fileSink(path);
+  }
+
+  private skip(s: SkippedEntry): undefined {
+    this.skipped.push(s);
+    return undefined;
+  }
+
+  private fileSink(path: string): EntrySink {
+    this.pendingFiles++;
+    const fi = new FileIngest(this.o.store, this.keys.file(path), path, this.o.catalog, (hit) => this.onHit(path, hit), this.o.limits.maxLineBytes);
+    const capture = SMALL_FACTS.has(path) ? [] as Buffer[] : undefined;
+    return {
+      write: (c) => {
+        if (capture && c.length < 4096) capture.push(c);
+        return fi.write(c);
+      },
+      drain: () => fi.drain(),
+      abort: (e) => fi.abort(e),
+      end: async () => {
+        const r = await fi.end();
+        this.pendingFiles--;
+        this.files.push(r.file);
+        if (r.scan) this.scans.set(path, r.scan);
+        if (fi.gunzipFailure) this.skipped.push({ path, reason: 'device-or-special', detail: `kept but not scanned: gzip error ${fi.gunzipFailure}` });
+        if (capture) this.facts.set(path, Buffer.concat(capture).toString('utf8').trim().slice(0, 200));
+      },
+    };
+  }
+
+  private onHit(path: string, hit: LineHit): void {
+    const t = parseLineTimestamp(hit.text, { referenceMs: this.identity().referenceMs });
+    const mono = t ? undefined : monotonicSeconds(hit.text);
+    for (const rule of hit.rules) {
+      const k = this.aggregator.add({ rule, path, line: hit.line, offset: hit.offset, text: hit.text, ms: t?.ms, mono });
+      this.writeEvent({ k, path, line: hit.line, offset: hit.offset, ms: t?.ms, mono, text: hit.text.slice(0, 500) });
+    }
+  }
+
+  private writeEvent(e: object): void {
+    if (!this.events) {
+      this.eventsPath = join(tmpdir(), `nlm-events-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
+      this.events = createWriteStream(this.eventsPath);
+    }
+    this.events.write(`${JSON.stringify(e)}\n`);
+  }
+
+  async finish(x: { now: number; method: Manifest['method']; source: Manifest['source']; error?: string }): Promise<{ node: string; bundleId: string; manifest: Manifest; findings: FindingsIndex }> {
+    void this.eventsDir;
+    const files = [...this.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const bootMs = bootTimeFromDmesg(this.scans, this.identity().referenceMs);
+    for (const f of files) {
+      const scan = this.scans.get(f.path);
+      if (!scan) continue;
+      const r = fileTimeRange(scan, { referenceMs: this.identity().referenceMs, ...(bootMs !== undefined ? { bootMs } : {}) });
+      f.firstTimestamp = r.first;
+      f.lastTimestamp = r.last;
+    }
+    const { findings, idOfKey } = this.aggregator.finish(bootMs);
+    const coverage = this.coverage(files);
+    const index: FindingsIndex = {
+      schema: 'eks-node-log-mcp/findings/v1', bundleId: this.identity().bundleId, node: this.identity().node,
+      rulesVersion: this.o.catalog.version, summary: summarize(findings), coverage, findings,
+    };
+    await this.writeEvents(idOfKey, bootMs);
+    const lineIndex: Record<string, [number, number][]> = {};
+    for (const [p, s] of this.scans) if (s.lineIndex.length > 1) lineIndex[p] = s.lineIndex;
+    const manifest: Manifest = {
+      schema: 'eks-node-log-mcp/manifest/v1', bundleId: this.identity().bundleId, node: this.identity().node,
+      instanceId: this.identity().folder?.instanceId ?? this.facts.get('system/instance-id.txt') ?? null,
+      region: this.facts.get('system/region.txt') ?? null,
+      cluster: this.facts.get('system/cluster-name.txt') ?? null,
+      collectedAt: new Date(this.identity().referenceMs).toISOString(), ingestedAt: new Date(x.now).toISOString(),
+      status: x.error ? 'partial' : 'complete', ...(x.error ? { error: x.error } : {}),
+      collector: this.identity().folder ? { name: 'eks-log-collector.sh', version: this.identity().folder!.collectorVersion } : { name: 'unknown', version: null },
+      rulesVersion: this.o.catalog.version, method: x.method, categories: [], window: null, source: x.source,
+      files, skipped: this.skipped, collectionFailures: [], redactions: [], coverage,
+    };
+    await this.o.store.put(this.keys.findings, `${JSON.stringify(index, null, 1)}\n`);
+    await this.o.store.put(this.keys.lineIndex, JSON.stringify(lineIndex));
+    await this.o.store.put(this.keys.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
+    return { node: this.identity().node, bundleId: this.identity().bundleId, manifest, findings: index };
+  }
+
+  private coverage(files: ManifestFile[]): Coverage {
+    const c: Coverage = { bytesScanned: 0, bytesTotal: 0, filesScanned: 0, filesSkipped: this.skipped.length, binaryFiles: 0, binaryBytes: 0 };
+    for (const f of files) {
+      if (f.kind === 'binary') {
+        c.binaryFiles++;
+        c.binaryBytes += f.size;
+        continue;
+      }
+      const scanned = this.scans.get(f.path)?.bytes ?? 0;
+      c.bytesScanned += scanned;
+      c.bytesTotal += f.uncompressedSize ?? f.size;
+      c.filesScanned++;
+    }
+    for (const s of this.skipped) if (s.reason === 'file-too-large' || s.reason === 'entry-limit') c.bytesTotal += s.size ?? 0;
+    return c;
+  }
+
+  /** Rewrites the spooled events with their finding ids and wall times, gzipped into the store. */
+  private async writeEvents(idOfKey: Map<number, string>, bootMs: number | undefined): Promise<void> {
+    const gz = createGzip();
+    const body = new PassThrough();
+    gz.pipe(body);
+    const put = this.o.store.put(this.keys.events, body);
+    if (this.events && this.eventsPath) {
+      await new Promise<void>((res, rej) => this.events!.end((e?: Error | null) => (e ? rej(e) : res())));
+      const rl = createInterface({ input: createReadStream(this.eventsPath), crlfDelay: Infinity });
+      for await (const line of rl) {
+        const e = JSON.parse(line) as { k: number; path: string; line: number; offset: number; ms?: number; mono?: number; text: string };
+        const ms = e.ms ?? (e.mono !== undefined && bootMs !== undefined ? bootMs + e.mono * 1000 : undefined);
+        const rec = { t: ms === undefined ? null : new Date(ms).toISOString(), finding: idOfKey.get(e.k), path: e.path, line: e.line, offset: e.offset, text: e.text };
+        if (!gz.write(`${JSON.stringify(rec)}\n`)) await new Promise((r) => gz.once('drain', r));
+      }
+      await rm(this.eventsPath, { force: true });
+    }
+    gz.end();
+    await put;
+  }
+}

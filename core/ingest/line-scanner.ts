@@ -1,0 +1,167 @@
+import type { CompiledCatalog } from '../rules/compiled-catalog.js';
+
+/** One line (or fragment of an overlong line) that fired at least one rule. */
+export interface LineHit {
+  rules: number[];
+  /** 1-based line number */
+  line: number;
+  /** byte offset of the first byte of `text` in the file */
+  offset: number;
+  text: string;
+}
+
+export interface ScanSummary {
+  bytes: number;
+  lines: number;
+  /** [line, byteOffset] pairs, one about every `indexStride` bytes: lets `read` seek in O(range). */
+  lineIndex: [number, number][];
+  /** lines longer than the line cap, scanned as fragments */
+  overlongLines: number;
+  /** first and last few complete lines, for the file's first/last timestamp */
+  head: string[];
+  tail: string[];
+}
+
+export interface ScannerOptions {
+  /** a line longer than this is handed to the rules in fragments of this size (bounded memory) */
+  maxLineBytes?: number;
+  indexStride?: number;
+}
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 8 * 1024;
+
+/**
+ * Streams one file's bytes through the keyword automaton, counting lines and building the sparse
+ * line index in the same loop. Only lines where a keyword ended are decoded and tried against the
+ * rules' regexes, so the cost per byte is one table lookup. Memory is bounded by `maxLineBytes`.
+ */
+export class LineScanner {
+  private state = 0;
+  private lineNo = 1;
+  private offset = 0; // bytes seen before the current chunk
+  private lineStart = 0; // file offset where the current line (or fragment) starts
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private hitKeywords: number[] = [];
+  private lastIndexed = 0;
+  private overlong = 0;
+  private currentOverlong = false;
+  private readonly lineIndex: [number, number][] = [[1, 0]];
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private tailBuf: Buffer = Buffer.alloc(0);
+  private readonly maxLine: number;
+  private readonly stride: number;
+  private readonly mask: Uint8Array;
+
+  constructor(
+    private readonly catalog: CompiledCatalog,
+    path: string,
+    private readonly onHit: (hit: LineHit) => void,
+    opts: ScannerOptions = {},
+  ) {
+    this.maxLine = opts.maxLineBytes ?? 1 << 20;
+    this.stride = opts.indexStride ?? 1 << 20;
+    this.mask = catalog.maskFor(path);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.headLen < HEAD_BYTES) {
+      const part = chunk.subarray(0, HEAD_BYTES - this.headLen);
+      this.head.push(Buffer.from(part));
+      this.headLen += part.length;
+    }
+    const { delta, classOf, classes, hasOutput } = this.catalog.automaton;
+    const n = chunk.length;
+    let s = this.state;
+    let segStart = 0; // start in this chunk of the bytes that belong to the current line
+    let hits = this.hitKeywords.length > 0;
+    let lineNo = this.lineNo;
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i]!;
+      if (b === 10) {
+        if (hits) {
+          this.lineNo = lineNo;
+          this.emit(chunk, segStart, i);
+          hits = false;
+        }
+        this.carry.length = 0;
+        this.carryLen = 0;
+        this.currentOverlong = false;
+        lineNo++;
+        s = 0;
+        segStart = i + 1;
+        const off = this.offset + segStart;
+        this.lineStart = off;
+        if (off - this.lastIndexed >= this.stride) {
+          this.lineIndex.push([lineNo, off]);
+          this.lastIndexed = off;
+        }
+        continue;
+      }
+      s = delta[s * classes + classOf[b]!]!;
+      if (hasOutput[s] === 1) {
+        hits = true;
+        for (const k of this.catalog.automaton.outputs[s]!) this.hitKeywords.push(k);
+      }
+    }
+    this.state = s;
+    this.lineNo = lineNo;
+    if (segStart < n) {
+      this.carry.push(chunk.subarray(segStart));
+      this.carryLen += n - segStart;
+    }
+    this.offset += n;
+    this.keepTail(chunk);
+    if (this.carryLen > this.maxLine) this.flushOverlong(hits);
+  }
+
+  /** Finishes the last line (a file need not end with a newline) and reports what was seen. */
+  end(): ScanSummary {
+    if (this.hitKeywords.length > 0) this.emit(Buffer.alloc(0), 0, 0);
+    const lines = this.offset === 0 ? 0 : this.lineNo - (this.lineStart === this.offset ? 1 : 0);
+    const headText = Buffer.concat(this.head).toString('utf8').split('\n');
+    if (this.headLen >= HEAD_BYTES) headText.pop(); // last one may be cut
+    const tailText = this.tailBuf.toString('utf8').split('\n');
+    if (this.offset > TAIL_BYTES) tailText.shift(); // first one may be cut
+    return {
+      bytes: this.offset,
+      lines,
+      lineIndex: this.lineIndex,
+      overlongLines: this.overlong,
+      head: headText.filter((l) => l.length > 0).slice(0, 16),
+      tail: tailText.filter((l) => l.length > 0).slice(-16),
+    };
+  }
+
+  private emit(chunk: Buffer, from: number, to: number): void {
+    const parts = this.carry.length ? [...this.carry, chunk.subarray(from, to)] : [chunk.subarray(from, to)];
+    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    let text = buf.toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const cands = new Set<number>();
+    for (const k of this.hitKeywords) for (const r of this.catalog.keywordRules[k]!) cands.add(r);
+    this.hitKeywords = [];
+    const rules = this.catalog.evaluate(text, cands, this.mask);
+    if (rules.length) this.onHit({ rules, line: this.lineNo, offset: this.lineStart, text });
+  }
+
+  /** A line past the cap: evaluate what we hold as a fragment, then keep scanning without it. */
+  private flushOverlong(hits: boolean): void {
+    if (!this.currentOverlong) this.overlong++;
+    this.currentOverlong = true;
+    if (hits) this.emit(Buffer.alloc(0), 0, 0);
+    this.lineStart = this.offset;
+    this.carry.length = 0;
+    this.carryLen = 0;
+  }
+
+  private keepTail(chunk: Buffer): void {
+    if (chunk.length >= TAIL_BYTES) this.tailBuf = Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES));
+    else {
+      const joined = Buffer.concat([this.tailBuf, chunk]);
+      this.tailBuf = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_BYTES)));
+    }
+  }
+}
