@@ -5,6 +5,7 @@ import safeRegex from 'safe-regex2';
 import { CompiledCatalog } from './compiled-catalog.js';
 import { fixturePathOf } from './fixture-path.js';
 import { loadCatalog } from './load-catalog.js';
+import { renderRulesDoc } from './gen-rules-doc.js';
 
 // The one generic catalog test (STYLE.md 4): adding a rule adds YAML and fixtures, no test code.
 const specs = loadCatalog();
@@ -37,6 +38,11 @@ describe('detection catalog', () => {
       });
     });
   }
+
+  it('docs/rules.md is generated from the catalog (run `npm run docs:rules` after editing rules)', () => {
+    const doc = readFileSync(new URL('../../docs/rules.md', import.meta.url), 'utf8');
+    expect(doc).toBe(renderRulesDoc(specs));
+  });
 
   describe('known-benign lines fire nothing above info', () => {
     it.each(benign.lines.map((b) => [b.why, b] as const))('%s', (_why, b) => {
