@@ -29,6 +29,24 @@ export interface ScannerOptions {
 }
 
 const HEAD_BYTES = 8 * 1024;
+
+// The innermost loop lives in its own small function: V8 keeps its tables in registers there,
+// which roughly doubles throughput against the same loop inlined in push(). It runs the automaton
+// until a keyword ends (returns that index) or the segment ends (returns -1); the state comes back
+// through `scratch` to avoid allocating a result object per call.
+const scratch = new Int32Array(1);
+function advance(next: Int32Array, classOf: Uint8Array, buf: Buffer, from: number, end: number, state: number): number {
+  let s = state;
+  for (let i = from; i < end; i++) {
+    s = next[s + classOf[buf[i]!]!]!;
+    if (s < 0) {
+      scratch[0] = ~s;
+      return i;
+    }
+  }
+  scratch[0] = s;
+  return -1;
+}
 const TAIL_BYTES = 8 * 1024;
 
 /**
@@ -72,38 +90,45 @@ export class LineScanner {
       this.head.push(Buffer.from(part));
       this.headLen += part.length;
     }
-    const { delta, classOf, classes, hasOutput } = this.catalog.automaton;
+    const { next, classOf, classes, outputs } = this.catalog.automaton;
     const n = chunk.length;
-    let s = this.state;
+    let s = this.state; // premultiplied state
     let segStart = 0; // start in this chunk of the bytes that belong to the current line
     let hits = this.hitKeywords.length > 0;
     let lineNo = this.lineNo;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
-      if (b === 10) {
-        if (hits) {
-          this.lineNo = lineNo;
-          this.emit(chunk, segStart, i);
-          hits = false;
-        }
+    let pos = 0;
+    // newlines are found with memchr (Buffer.indexOf); the automaton runs over each line's bytes
+    while (pos < n) {
+      const nl = chunk.indexOf(10, pos);
+      const end = nl === -1 ? n : nl;
+      let i = pos;
+      for (;;) {
+        const h = advance(next, classOf, chunk, i, end, s);
+        s = scratch[0]!;
+        if (h < 0) break;
+        hits = true;
+        for (const k of outputs[(s / classes) | 0]!) this.hitKeywords.push(k);
+        i = h + 1;
+      }
+      if (nl === -1) break;
+      if (hits) {
+        this.lineNo = lineNo;
+        this.emit(chunk, segStart, nl);
+        hits = false;
+      }
+      if (this.carryLen) {
         this.carry.length = 0;
         this.carryLen = 0;
-        this.currentOverlong = false;
-        lineNo++;
-        s = 0;
-        segStart = i + 1;
-        const off = this.offset + segStart;
-        this.lineStart = off;
-        if (off - this.lastIndexed >= this.stride) {
-          this.lineIndex.push([lineNo, off]);
-          this.lastIndexed = off;
-        }
-        continue;
       }
-      s = delta[s * classes + classOf[b]!]!;
-      if (hasOutput[s] === 1) {
-        hits = true;
-        for (const k of this.catalog.automaton.outputs[s]!) this.hitKeywords.push(k);
+      this.currentOverlong = false;
+      lineNo++;
+      s = 0;
+      pos = segStart = nl + 1;
+      const off = this.offset + segStart;
+      this.lineStart = off;
+      if (off - this.lastIndexed >= this.stride) {
+        this.lineIndex.push([lineNo, off]);
+        this.lastIndexed = off;
       }
     }
     this.state = s;

@@ -15,6 +15,12 @@ export interface Automaton {
   readonly outputs: (readonly number[] | undefined)[];
   /** 1 when outputs[state] is non-empty: a typed array keeps the hot loop's check cheap. */
   readonly hasOutput: Uint8Array;
+  /**
+   * The hot-loop table: next[s + class] with states premultiplied by `classes` (no multiply per
+   * byte), and a state that ends a keyword stored as its bitwise complement (one sign test per
+   * byte instead of a second table lookup).
+   */
+  readonly next: Int32Array;
 }
 
 export function buildAutomaton(keywords: readonly string[]): Automaton {
@@ -85,5 +91,10 @@ export function buildAutomaton(keywords: readonly string[]): Automaton {
   outputs.forEach((o, i) => {
     if (o) hasOutput[i] = 1;
   });
-  return { classOf, classes, delta, outputs, hasOutput };
+  const next = new Int32Array(delta.length);
+  for (let i = 0; i < delta.length; i++) {
+    const ns = delta[i]!;
+    next[i] = hasOutput[ns] ? ~(ns * classes) : ns * classes;
+  }
+  return { classOf, classes, delta, outputs, hasOutput, next };
 }

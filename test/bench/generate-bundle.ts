@@ -12,7 +12,7 @@ const HOST = 'ip-10-0-37-112.ec2.internal';
 let seed = 42;
 const rnd = (n: number) => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
+  return (seed >>> 8) % n; // the low bits of this LCG are periodic: use the high ones
 };
 const p2 = (n: number) => String(n).padStart(2, '0');
 const clock = (i: number) => {
