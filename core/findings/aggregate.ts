@@ -14,6 +14,8 @@ export interface Occurrence {
   ms?: number;
   /** dmesg seconds since boot, when that is all the line carries */
   mono?: number;
+  /** the line's message template, when the caller already computed it */
+  template?: string;
 }
 
 interface Agg {
@@ -56,7 +58,7 @@ export class FindingAggregator {
   /** Returns the aggregation key of the occurrence (stable within this bundle) for the event stream. */
   add(o: Occurrence): number {
     const code = this.catalog.rules[o.rule]!.spec.code;
-    const template = messageTemplate(o.text);
+    const template = o.template ?? messageTemplate(o.text);
     const k = `${code}\u0000${template}`;
     let a = this.byKey.get(k);
     if (!a) {

@@ -22,6 +22,8 @@ const SUBSTITUTIONS: [RegExp, string][] = [
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<IP>'],
   [/\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b/gi, '<IP6>'],
   [/\bip-\d+-\d+-\d+-\d+(?:\.[a-z0-9.-]+)?/g, '<HOST>'],
+  // host names vary (query names, endpoints) while the message does not; `kubelet.go` has one dot
+  [/\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+){2,}\.?(?=[\s:"'/,)\]]|$)/gi, '<DOMAIN>'],
   [/\b0x[0-9a-f]+\b/gi, '<HEX>'],
   [/\b[0-9a-f]{12,}\b/gi, '<ID>'],
   [/-[a-z0-9]{5}\b(?=[\s"/_]|$)/g, '-<R>'],
@@ -47,10 +49,29 @@ export function stripLinePrefix(line: string): string {
 
 // key="value" pairs (klog structured, logfmt): the value varies, the key and the message do not.
 // `msg=` is the message itself in logfmt, so its text stays and only its variable parts are replaced.
-const KV_QUOTED = /\b([A-Za-z_][\w.]*)=\\?"(?:[^"\\]|\\.){0,400}?\\?"/g;
+const KV_QUOTED = /\b([A-Za-z_][\w.]*)="(?:[^"\\]|\\.){0,2000}"/g;
+
+/**
+ * Templates are cached by the stripped line with each digit run collapsed: a chatty log (a CoreDNS
+ * query log, a crash-looping pod) repeats one shape thousands of times and the substitutions are
+ * the costliest per-hit step. Bounded: the cache is dropped whole when it fills.
+ */
+const cache = new Map<string, string>();
+const CACHE_MAX = 20_000;
 
 export function messageTemplate(line: string): string {
-  let s = stripLinePrefix(line.length > 2000 ? line.slice(0, 2000) : line);
+  const stripped = stripLinePrefix(line.length > 2000 ? line.slice(0, 2000) : line);
+  const key = stripped.replace(/\d+/g, '#');
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const t = computeTemplate(stripped);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, t);
+  return t;
+}
+
+function computeTemplate(stripped: string): string {
+  let s = stripped;
   s = s.replace(KV_QUOTED, (m, key: string) => (key === 'msg' || key === 'message' ? m : `${key}=<*>`));
   for (const [re, rep] of SUBSTITUTIONS) s = s.replace(re, rep);
   return s.replace(/\s+/g, ' ').trim().slice(0, 300);

@@ -10,13 +10,14 @@ import { FindingAggregator, summarize } from '../findings/aggregate.js';
 import type { Coverage, FindingsIndex } from '../findings/finding.js';
 import type { CompiledCatalog } from '../rules/compiled-catalog.js';
 import { bundleKeys, type BundleStore } from '../store/bundle-store.js';
-import { parseLineTimestamp } from '../time/parse-timestamp.js';
 import type { EntryHeader, EntrySink } from './archive-reader.js';
 import { type CollectorFolder, parseCollectorFolder, sanitizeEntryPath } from './entry-path.js';
 import { FileIngest } from './file-ingest.js';
 import type { IngestLimits } from './limits.js';
-import type { LineHit, ScanSummary } from './line-scanner.js';
-import { bootTimeFromDmesg, fileTimeRange, monotonicSeconds } from './time-hints.js';
+import type { EnrichedHit } from './enrich-hit.js';
+import type { ScanSummary } from './line-scanner.js';
+import type { Scanning } from './scan-pool.js';
+import { bootTimeFromDmesg, fileTimeRange } from './time-hints.js';
 
 /** Who the bundle is: decided at the first entry, because a top folder can name the node and time. */
 export interface BundleIdentity {
@@ -29,6 +30,7 @@ export interface BundleIdentity {
 export interface BuilderOptions {
   store: BundleStore;
   catalog: CompiledCatalog;
+  scanning: Scanning;
   limits: IngestLimits;
   identify: (topFolder: CollectorFolder | undefined) => BundleIdentity;
 }
@@ -52,6 +54,8 @@ export class BundleBuilder {
   private eventsDir?: Promise<string>;
   private events?: WriteStream;
   private eventsPath?: string;
+  private eventBatch: string[] = [];
+  private eventBatchBytes = 0;
 
   constructor(private readonly o: BuilderOptions) {
     this.aggregator = new FindingAggregator(o.catalog);
@@ -111,7 +115,7 @@ export class BundleBuilder {
 
   private fileSink(path: string): EntrySink {
     this.pendingFiles++;
-    const fi = new FileIngest(this.o.store, this.keys.file(path), path, this.o.catalog, (hit) => this.onHit(path, hit), this.o.limits.maxLineBytes);
+    const fi = new FileIngest(this.o.store, this.keys.file(path), path, this.o.scanning, (hit) => this.onHit(path, hit), this.identity().referenceMs, this.o.limits.maxLineBytes);
     const capture = SMALL_FACTS.has(path) ? [] as Buffer[] : undefined;
     return {
       write: (c) => {
@@ -131,21 +135,31 @@ export class BundleBuilder {
     };
   }
 
-  private onHit(path: string, hit: LineHit): void {
-    const t = parseLineTimestamp(hit.text, { referenceMs: this.identity().referenceMs });
-    const mono = t ? undefined : monotonicSeconds(hit.text);
+  private onHit(path: string, hit: EnrichedHit): void {
+    const { ms, mono, template } = hit;
     for (const rule of hit.rules) {
-      const k = this.aggregator.add({ rule, path, line: hit.line, offset: hit.offset, text: hit.text, ms: t?.ms, mono });
-      this.writeEvent({ k, path, line: hit.line, offset: hit.offset, ms: t?.ms, mono, text: hit.text.slice(0, 500) });
+      const k = this.aggregator.add({ rule, path, line: hit.line, offset: hit.offset, text: hit.text, ms, mono, template });
+      // spool format: key, ms, mono, then the record's own JSON (finding id and time are added at the end)
+      this.writeEvent(`${k}\t${ms ?? ''}\t${mono ?? ''}\t${JSON.stringify({ path, line: hit.line, offset: hit.offset, text: hit.text.slice(0, 500) })}`);
     }
   }
 
-  private writeEvent(e: object): void {
+  private writeEvent(e: string): void {
+    // batched: one small fs write per event would queue on the libuv pool ahead of gunzip
+    this.eventBatch.push(e);
+    this.eventBatchBytes += 200;
+    if (this.eventBatchBytes >= 1 << 20) this.flushEvents();
+  }
+
+  private flushEvents(): void {
+    if (this.eventBatch.length === 0) return;
     if (!this.events) {
       this.eventsPath = join(tmpdir(), `nlm-events-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
       this.events = createWriteStream(this.eventsPath);
     }
-    this.events.write(`${JSON.stringify(e)}\n`);
+    this.events.write(`${this.eventBatch.join('\n')}\n`);
+    this.eventBatch = [];
+    this.eventBatchBytes = 0;
   }
 
   async finish(x: { now: number; method: Manifest['method']; source: Manifest['source']; error?: string }): Promise<{ node: string; bundleId: string; manifest: Manifest; findings: FindingsIndex }> {
@@ -208,15 +222,32 @@ export class BundleBuilder {
     const body = new PassThrough();
     gz.pipe(body);
     const put = this.o.store.put(this.keys.events, body);
+    this.flushEvents();
     if (this.events && this.eventsPath) {
       await new Promise<void>((res, rej) => this.events!.end((e?: Error | null) => (e ? rej(e) : res())));
       const rl = createInterface({ input: createReadStream(this.eventsPath), crlfDelay: Infinity });
+      // batched: every write into gzip is a round trip to the libuv pool, so write ~1 MiB at a time
+      let batch: string[] = [];
+      let size = 0;
+      const flush = async () => {
+        if (!gz.write(batch.join(''))) await new Promise((r) => gz.once('drain', r));
+        batch = [];
+        size = 0;
+      };
       for await (const line of rl) {
-        const e = JSON.parse(line) as { k: number; path: string; line: number; offset: number; ms?: number; mono?: number; text: string };
-        const ms = e.ms ?? (e.mono !== undefined && bootMs !== undefined ? bootMs + e.mono * 1000 : undefined);
-        const rec = { t: ms === undefined ? null : new Date(ms).toISOString(), finding: idOfKey.get(e.k), path: e.path, line: e.line, offset: e.offset, text: e.text };
-        if (!gz.write(`${JSON.stringify(rec)}\n`)) await new Promise((r) => gz.once('drain', r));
+        const t1 = line.indexOf('\t');
+        const t2 = line.indexOf('\t', t1 + 1);
+        const t3 = line.indexOf('\t', t2 + 1);
+        const msText = line.slice(t1 + 1, t2);
+        const monoText = line.slice(t2 + 1, t3);
+        const ms = msText ? Number(msText) : monoText && bootMs !== undefined ? bootMs + Number(monoText) * 1000 : undefined;
+        const t = ms === undefined ? 'null' : `"${new Date(ms).toISOString()}"`;
+        const out = `{"t":${t},"finding":"${idOfKey.get(Number(line.slice(0, t1)))}",${line.slice(t3 + 2)}\n`;
+        batch.push(out);
+        size += out.length;
+        if (size >= 1 << 20) await flush();
       }
+      if (size) await flush();
       await rm(this.eventsPath, { force: true });
     }
     gz.end();

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { ManifestFile } from '../bundle/manifest.js';
-import type { CompiledCatalog } from '../rules/compiled-catalog.js';
 import type { BundleStore } from '../store/bundle-store.js';
-import { type LineHit, LineScanner, type ScanSummary } from './line-scanner.js';
+import type { EnrichedHit } from './enrich-hit.js';
+import type { ScanSummary } from './line-scanner.js';
+import type { Scanning, ScanSink } from './scan-pool.js';
 
 export interface FileIngestResult {
   file: ManifestFile;
@@ -23,7 +24,7 @@ export class FileIngest {
   private readonly hash: Hash = createHash('sha256');
   private readonly sink = new PassThrough({ highWaterMark: 1 << 20 });
   private readonly stored: Promise<{ size: number }>;
-  private scanner?: LineScanner;
+  private scanner?: ScanSink;
   private gunzip?: Gunzip;
   private gunzipDone?: Promise<void>;
   private kind?: ManifestFile['kind'];
@@ -34,8 +35,9 @@ export class FileIngest {
     private readonly store: BundleStore,
     key: string,
     private readonly path: string,
-    private readonly catalog: CompiledCatalog,
-    private readonly onHit: (hit: LineHit) => void,
+    private readonly scanning: Scanning,
+    private readonly onHit: (hit: EnrichedHit) => void,
+    private readonly referenceMs: number,
     private readonly maxLineBytes: number,
   ) {
     // the store may attach its pipeline only after an await (mkdir): until then an abort's error
@@ -53,11 +55,13 @@ export class FileIngest {
     this.hash.update(chunk);
     if (this.kind === 'text') this.scanner!.push(chunk);
     else if (this.kind === 'gzip-text') this.gunzip!.write(chunk);
-    return this.sink.write(chunk);
+    return this.sink.write(chunk) && !this.scanning.saturated;
   }
 
   drain(): Promise<unknown> {
-    return once(this.sink, 'drain');
+    const waits: Promise<unknown>[] = [this.scanning.capacity()];
+    if (this.sink.writableNeedDrain) waits.push(once(this.sink, 'drain'));
+    return Promise.all(waits);
   }
 
   async end(): Promise<FileIngestResult> {
@@ -68,7 +72,8 @@ export class FileIngest {
       await this.gunzipDone;
     }
     await this.stored;
-    const scan = this.scanner && this.kind !== 'binary' ? this.scanner.end() : undefined;
+    const summary = this.scanner ? await this.scanner.end() : undefined;
+    const scan = this.kind !== 'binary' ? summary : undefined;
     const file: ManifestFile = {
       path: this.path,
       size: this.size,
@@ -97,7 +102,7 @@ export class FileIngest {
     const head = first.subarray(0, SNIFF_BYTES);
     if (this.path.endsWith('.gz') && head[0] === 0x1f && head[1] === 0x8b) {
       this.kind = 'gzip-text';
-      this.scanner = new LineScanner(this.catalog, this.path, this.onHit, { maxLineBytes: this.maxLineBytes });
+      this.scanner = this.scanning.open(this.path, this.maxLineBytes, this.referenceMs, this.onHit);
       this.gunzip = createGunzip();
       let sniffed = false;
       this.gunzip.on('data', (c: Buffer) => {
@@ -126,6 +131,6 @@ export class FileIngest {
       return;
     }
     this.kind = 'text';
-    this.scanner = new LineScanner(this.catalog, this.path, this.onHit, { maxLineBytes: this.maxLineBytes });
+    this.scanner = this.scanning.open(this.path, this.maxLineBytes, this.referenceMs, this.onHit);
   }
 }

@@ -12,6 +12,7 @@ import { BundleBuilder } from './bundle-builder.js';
 import { newestMtime, readDirectory } from './dir-reader.js';
 import { parseCollectorFolder, safeSegment } from './entry-path.js';
 import { DEFAULT_LIMITS, IngestError, type IngestLimits } from './limits.js';
+import { inlineScanning, type Scanning, WorkerScanning } from './scan-pool.js';
 
 export type IngestSource =
   | { kind: 'archive'; path: string }
@@ -29,6 +30,8 @@ export interface IngestOptions {
   /** wall clock, injected so tests are deterministic */
   now?: () => number;
   onProgress?: (done: number, total: number | undefined) => void;
+  /** scan in a worker thread (default) or in this thread */
+  scanInWorker?: boolean;
 }
 
 export interface IngestResult {
@@ -76,8 +79,31 @@ export async function ingestBundle(opts: IngestOptions): Promise<IngestResult> {
     idHash = '';
   }
 
+  const scanning = opts.scanInWorker === false ? inlineScanning(opts.catalog) : new WorkerScanning(opts.catalog);
+  try {
+    return await ingestWith(opts, scanning, { limits, now, src, name, folder, sourceSha, sourceBytes, idHash, refMs });
+  } finally {
+    await scanning.close();
+  }
+}
+
+interface Prepared {
+  limits: IngestLimits;
+  now: () => number;
+  src: IngestSource;
+  name: string;
+  folder: ReturnType<typeof parseCollectorFolder>;
+  sourceSha: string | null;
+  sourceBytes: number;
+  idHash: string;
+  refMs: number;
+}
+
+async function ingestWith(opts: IngestOptions, scanning: Scanning, p: Prepared): Promise<IngestResult> {
+  const { limits, now, src, name, folder, sourceSha, idHash, refMs } = p;
+  let { sourceBytes } = p;
   const builder = new BundleBuilder({
-    store: opts.store, catalog: opts.catalog, limits,
+    store: opts.store, catalog: opts.catalog, scanning, limits,
     identify: (top) => {
       const f = top ?? folder;
       const ref = f ? Date.parse(f.collectedAt) : refMs;
