@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 
 // The composition root of the CLI: config once, one logger (to stderr: stdout carries results).
 const config = loadConfig();
-const log = pino({ level: config.logLevel, base: undefined }, pino.destination(2));
+const log = pino({ level: config.logLevel ?? 'warn', base: undefined }, pino.destination(2));
 
 const positiveInt = (v: string) => {
   const n = Number(v);

@@ -60,11 +60,12 @@ const cache = new Map<string, string>();
 const CACHE_MAX = 20_000;
 
 export function messageTemplate(line: string): string {
-  const stripped = stripLinePrefix(line.length > 2000 ? line.slice(0, 2000) : line);
-  const key = stripped.replace(/\d+/g, '#');
+  const cut = line.length > 2000 ? line.slice(0, 2000) : line;
+  // the raw line is the key: its prefix (time, host, process) collapses to one shape per file
+  const key = cut.replace(/\d+/g, '#');
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const t = computeTemplate(stripped);
+  const t = computeTemplate(stripLinePrefix(cut));
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, t);
   return t;

@@ -76,6 +76,17 @@ describe('ingest of an eks-log-collector.sh archive', () => {
     expect(strip(d)).toEqual(strip(a));
   });
 
+  it('scanning in the worker thread gives byte-identical findings to scanning inline', async () => {
+    const s1 = await freshStore();
+    const s2 = await freshStore();
+    const a = await ingestBundle({ store: s1, catalog, source: { kind: 'archive', path: sample.archive } });
+    const b = await ingestBundle({ store: s2, catalog, source: { kind: 'archive', path: sample.archive }, scanInWorker: true });
+    const fa = await s1.getBuffer(bundleKeys(a.node, a.bundleId).findings);
+    const fb = await s2.getBuffer(bundleKeys(b.node, b.bundleId).findings);
+    expect(a.findings.findings.length).toBeGreaterThan(3);
+    expect(fb.equals(fa)).toBe(true);
+  });
+
   it('writes timestamped matched lines to events.jsonl.gz, each tied to a finding id', async () => {
     const store = await freshStore();
     const r = await ingestBundle({ store, catalog, source: { kind: 'archive', path: sample.archive } });

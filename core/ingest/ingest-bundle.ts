@@ -30,7 +30,11 @@ export interface IngestOptions {
   /** wall clock, injected so tests are deterministic */
   now?: () => number;
   onProgress?: (done: number, total: number | undefined) => void;
-  /** scan in a worker thread (default) or in this thread */
+  /**
+   * Scan in a worker thread instead of this one. Off by default: on a typical bundle it is no
+   * faster (the automaton is the bulk of the work either way) and costs ~130 MiB more; it pays
+   * off when a chatty log makes most lines hits (a CoreDNS query log: 8.6 s against 10.4 s per GiB).
+   */
   scanInWorker?: boolean;
 }
 
@@ -79,7 +83,7 @@ export async function ingestBundle(opts: IngestOptions): Promise<IngestResult> {
     idHash = '';
   }
 
-  const scanning = opts.scanInWorker === false ? inlineScanning(opts.catalog) : new WorkerScanning(opts.catalog);
+  const scanning = opts.scanInWorker === true ? new WorkerScanning(opts.catalog) : inlineScanning(opts.catalog);
   try {
     return await ingestWith(opts, scanning, { limits, now, src, name, folder, sourceSha, sourceBytes, idHash, refMs });
   } finally {

@@ -33,12 +33,12 @@ export function inlineScanning(catalog: CompiledCatalog): Scanning {
   };
 }
 
-const MAX_INFLIGHT = 32 * 1024 * 1024;
+const MAX_INFLIGHT = 8 * 1024 * 1024;
 
 /**
  * Scans in one worker thread, so that on a 2-core node the automaton, timestamp parsing and
  * message templating run beside tar parsing, hashing and writes instead of after them. Bytes are copied to the worker (the original chunk is
- * still being written to the store) and at most 32 MiB are in flight: back-pressure, bounded memory.
+ * still being written to the store) and at most 8 MiB are in flight: back-pressure, bounded memory.
  * Hits come back per chunk in file order, so findings stay deterministic.
  */
 export class WorkerScanning implements Scanning {

@@ -61,17 +61,23 @@ const messages: Gen = (i) => {
     ? `${pre} systemd[1]: Started session-${rnd(9999)}.scope - Session ${rnd(9999)} of User ec2-user.`
     : `${pre} dhclient[2211]: XMT: Solicit on eth0, interval ${rnd(120000)}ms.`;
 };
+// CoreDNS with its `log` plugin on (EKS's default Corefile has it off): a query log where one
+// query in five is a search-domain expansion answered NXDOMAIN
 const coredns: Gen = (i) => {
   const t = clock(i);
-  return `2024-03-14T${t.h}:${t.m}:${t.s}.${t.us}123Z stdout F [INFO] 10.0.37.${rnd(250)}:${rnd(65000)} - ${rnd(65535)} "A IN sts.us-east-1.amazonaws.com.shop.svc.cluster.local. udp 71 false 512" NXDOMAIN qr,aa,rd 164 0.000${rnd(999)}s`;
+  const pre = `2024-03-14T${t.h}:${t.m}:${t.s}.${t.us}123Z stdout F [INFO] 10.0.37.${rnd(250)}:${rnd(65000)} - ${rnd(65535)}`;
+  return rnd(5) === 0
+    ? `${pre} "A IN sts.us-east-1.amazonaws.com.shop.svc.cluster.local. udp 71 false 512" NXDOMAIN qr,aa,rd 164 0.000${rnd(999)}s`
+    : `${pre} "A IN cart.shop.svc.cluster.local. udp 45 false 512" NOERROR qr,aa,rd 102 0.000${rnd(999)}s`;
 };
 
+// shares of the bundle by file, roughly those of a busy node's eks-log-collector.sh bundle
 const LAYOUT: [string, Gen, number][] = [
   ['kubelet/kubelet.log', kubelet, 0.38],
-  ['var_log/messages', messages, 0.22],
-  ['containerd/containerd-log.txt', containerd, 0.17],
-  ['var_log/aws-routed-eni/ipamd.log', ipamd, 0.13],
-  ['var_log/coredns-5d8c7b9f6-x2x9k_kube-system_coredns-0123456789abcdef.log', coredns, 0.1],
+  ['var_log/messages', messages, 0.24],
+  ['containerd/containerd-log.txt', containerd, 0.18],
+  ['var_log/aws-routed-eni/ipamd.log', ipamd, 0.15],
+  ['var_log/coredns-5d8c7b9f6-x2x9k_kube-system_coredns-0123456789abcdef.log', coredns, 0.05],
 ];
 
 export async function generateBundle(dir: string, totalBytes: number): Promise<number> {
