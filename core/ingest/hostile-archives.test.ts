@@ -150,6 +150,18 @@ describe('hostile archives', () => {
     expect(r.findings.findings.map((f) => f.code)).toContain('SoftLockup');
   });
 
+  it('a gzipped rotated log inside the bundle is scanned through gunzip, line numbers of its text', async () => {
+    const rotated = gzipSync(Buffer.from('[Thu Mar 14 07:00:00 2024] ok\n[Thu Mar 14 07:00:01 2024] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [x:1]\n'));
+    const r = await (await ingestBytes(rawTarGz([{ path: 'var_log/messages-20240313.gz', body: rotated }]))).run;
+    const f = r.manifest.files[0]!;
+    expect(f.kind).toBe('gzip-text');
+    expect(f.size).toBe(rotated.length);
+    expect(f.lines).toBe(2);
+    expect(r.findings.coverage.bytesScanned).toBe(f.uncompressedSize);
+    const lockup = r.findings.findings.find((x) => x.code === 'SoftLockup')!;
+    expect(lockup.sources).toEqual([{ path: 'var_log/messages-20240313.gz', count: 1, firstLine: 2, lastLine: 2 }]);
+  });
+
   it('a line longer than the line cap is scanned in fragments: a problem at its end is still found', async () => {
     const long = Buffer.concat([Buffer.alloc(5 * 1024 * 1024, 0x61), Buffer.from(' watchdog: BUG: soft lockup - CPU#1 stuck for 30s! [x:1]\n')]);
     const r = await (await ingestBytes(rawTarGz([{ path: 'kernel/dmesg.current', body: long }]))).run;
