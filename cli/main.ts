@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { runIngestCommand } from './commands/ingest-command.js';
+import { runServe } from './commands/serve-command.js';
+import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 
 // The composition root of the CLI: config once, one logger (to stderr: stdout carries results).
@@ -41,6 +43,18 @@ program
   .option('--limit <n>', 'rows in the table', positiveInt, 20)
   .action(async (bundle: string, o: { json?: boolean; store: string; node?: string; limit: number }) => {
     process.exitCode = await runIngestCommand(bundle, { ...o, keep: true }, log);
+  });
+
+program
+  .command('serve')
+  .description('Serve the MCP tools over the filesystem store: HTTP on 127.0.0.1:8080/mcp, or --stdio')
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--stdio', 'speak MCP on stdin/stdout instead of HTTP')
+  .option('--host <host>', 'listen address (loopback only)', '127.0.0.1')
+  .option('--port <port>', 'listen port', positiveInt, 8080)
+  .option('--sops <dir>', 'runbooks directory', defaultSopsDir())
+  .action(async (o: { store: string; stdio?: boolean; host: string; port: number; sops: string }) => {
+    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (local filesystem, no AWS, no cluster): build, write the
-# sample eks-log-collector.sh bundle, and analyse it. Extra arguments go to `analyze` (e.g. --json).
+# The main job on the embedded default (local filesystem store, no AWS, no cluster): build, import
+# the sample eks-log-collector.sh bundle into .cache/store, and serve the MCP tools over it on
+# http://127.0.0.1:8080/mcp (Ctrl-C stops). `bash scripts/main.sh --stdio` serves on stdio instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 NODE=node_modules/.bin/node
+store=.cache/store
 archive=$("$NODE" dist/test/fixtures/sample-bundle.js .cache/sample)
-exec "$NODE" dist/cli/main.js analyze "$archive" "$@"
+"$NODE" dist/cli/main.js import "$archive" --store "$store" --limit 10 >&2
+exec "$NODE" dist/cli/main.js serve --store "$store" "$@"

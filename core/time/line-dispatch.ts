@@ -35,9 +35,10 @@ export function result(ms: number, format: TimestampFormat): ParsedTime | undefi
 }
 
 /**
- * Journal chain (see the module comment in parse-timestamp.ts): `prefixMs` is the journal prefix; `msg` the index of
- * the message after `host tag[pid]: ` (or -1 when none matched, for syslog prefixes); `clock`
- * the prefix's HH:MM:SS as written, packed hh*3600+mm*60+ss; `hasFrac` whether it had a fraction.
+ * Journal chain (see the module comment in parse-timestamp.ts): `prefixMs` is the journal
+ * prefix; `msg` the index of the message after `host tag[pid]: ` (or -1 when none matched, for
+ * syslog prefixes); `clock` the prefix's HH:MM:SS as written, packed hh*3600+mm*60+ss; `hasFrac`
+ * whether it had a fraction.
  */
 function journalChain(
   line: string,

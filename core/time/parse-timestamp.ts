@@ -34,6 +34,12 @@
  *    makes the whole line undefined: the line's own timestamp is broken, and a time found further
  *    in would not be the line's own.
  *  - dmesg monotonic without `bootMs` is undefined (no wall time can be derived).
+ *
+ * Layout: this file is the public entry; the work is split by responsibility across core/time/ —
+ * `line-dispatch.ts` (which timestamp is the line's own, the journal chain), `prefix-formats.ts` and
+ * `iso-date-time.ts` (line-start shapes), `structured-keys.ts` (embedded `time=` / JSON / audit
+ * times), `timestamp-values.ts` (whole epoch / ISO values), `year-inference.ts`, `date-parts.ts`
+ * (calendar and digit readers), over `char-codes.ts`, `shape-scratch.ts` and `timestamp-types.ts`.
  */
 
 import { parseLine, result } from './line-dispatch.js';

@@ -6,31 +6,10 @@
  * choosing among them by the line's first character is left to `line-dispatch.ts`.
  */
 
-import { isWeekdayAt, monthAt } from './month-names.js';
-import {
-  COLON,
-  D0,
-  DOT,
-  LBRACKET,
-  RBRACKET,
-  SP,
-  UPPER_E,
-  UPPER_F,
-  UPPER_I,
-  UPPER_W,
-} from './char-codes.js';
-import {
-  atBoundary,
-  atSpaceOrEnd,
-  civilMs,
-  daysInMonth,
-  digitAt,
-  fractionMs,
-  isDigitCode,
-  num2,
-  num4,
-} from './date-parts.js';
+import { COLON, D0, DOT, LBRACKET, RBRACKET, SP, UPPER_E, UPPER_F, UPPER_I, UPPER_W } from './char-codes.js';
+import { atBoundary, atSpaceOrEnd, civilMs, daysInMonth, digitAt, fractionMs, isDigitCode, num2, num4 } from './date-parts.js';
 import { parseClock } from './iso-date-time.js';
+import { isWeekdayAt, monthAt } from './month-names.js';
 import { BAD, NO, OK, type Outcome, S } from './shape-scratch.js';
 import type { TimeContext } from './timestamp-types.js';
 import { epochFromDigits } from './timestamp-values.js';
@@ -41,7 +20,6 @@ export const PREFIX_WINDOW = 256;
 /** Epoch numbers at the very start of a line are only believed within [2000, 2100): guards against counters. */
 const LINE_EPOCH_MIN_MS = 946_684_800_000;
 const LINE_EPOCH_MAX_MS = 4_102_444_800_000;
-
 
 // ---------------------------------------------------------------------------------------------
 // Prefix shapes.

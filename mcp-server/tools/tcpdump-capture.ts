@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineTool } from '../tool-definition.js';
+import { notAvailable } from './not-yet.js';
+
+export const tcpdumpCaptureTool = defineTool({
+  name: 'tcpdump_capture',
+  title: 'Capture packets on a node or pod',
+  description:
+    "Starts a bounded packet capture (BPF filter, duration, packet and size caps) in a node's or a pod's network namespace. " +
+    'Use it when logs point at the network (DNS timeouts, resets, MTU) and you need the packets; analyse with tcpdump_analyze.',
+  inputSchema: {
+    node: z.string().min(1).max(253).describe('node name or instance id'),
+    pod: z.object({ namespace: z.string().max(63), name: z.string().max(253) }).optional().describe("capture in this pod's network namespace (default: the host's)"),
+    interface: z.string().max(15).optional().describe('interface (default any)'),
+    filter: z.string().max(1024).optional().describe('BPF filter, validated by compiling it (e.g. "udp port 53")'),
+    duration_seconds: z.number().int().min(1).max(3600).optional().describe('capture length, seconds (default 60, at most 3600)'),
+    max_packets: z.number().int().min(1).max(10_000_000).optional().describe('stop after this many packets'),
+  },
+  outputSchema: { captureId: z.string(), phase: z.string() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  handler: async () =>
+    notAvailable('packet capture', 'the capture runner comes with the node agent, which this local server does not run', 'capture with tcpdump on the node and analyse the pcap with `eks-node-log-mcp pcap <file>` once it exists'),
+});
