@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { runIngestCommand } from './commands/ingest-command.js';
 import { runServe } from './commands/serve-command.js';
+import { runBaseline } from './commands/baseline-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 
@@ -55,6 +56,15 @@ program
   .option('--sops <dir>', 'runbooks directory', defaultSopsDir())
   .action(async (o: { store: string; stdio?: boolean; host: string; port: number; sops: string }) => {
     await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
+  });
+
+program
+  .command('baseline')
+  .description("Build a cluster's noise profile from the newest bundle of each of its nodes (errors then marks shared findings is_baseline)")
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--cluster <name>', 'cluster name as the bundles record it', 'default')
+  .action(async (o: { store: string; cluster: string }) => {
+    process.exitCode = await runBaseline(o);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
