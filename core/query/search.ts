@@ -14,8 +14,8 @@ export const HIT_TEXT_CHARS = 500;
 export const SEARCH_CAPS = { contextLines: 5, maxPerFile: 200, maxTotal: 1000 } as const;
 /** a line longer than this is searched in fragments of this size, so memory stays bounded */
 const MAX_LINE_BYTES = 1 << 20;
-/** regexes without a required literal are first tried on line-aligned blocks of this many chars */
-const BLOCK_CHARS = 32 * 1024;
+/** regexes without a required literal are first tried on line-aligned blocks of this many bytes */
+const BLOCK_BYTES = 32 * 1024;
 
 /** The pattern or a search option cannot be used; the message says how to fix it. */
 export class SearchError extends Error {
@@ -151,45 +151,62 @@ export function requiredLiteral(pattern: string): string | null {
 
 interface Matcher {
   re: RE2JS;
-  literal: string | null;
   ignoreCase: boolean;
+  /** the required literal as UTF-8 (case-sensitive search) or lower-case ASCII (ignore_case), if any */
+  literal: Buffer | string | null;
+  /** ignore_case only: the literal has no k/s, whose case folds include non-ASCII (K ſ) */
+  foldSafe: boolean;
   /** whether testing a block of lines at once can only over-approximate per-line tests */
   blockOk: boolean;
 }
 
-/** Lines [start, end) of `s` (string indices) that may match; each is then tested on its own. */
-function* candidates(m: Matcher, s: string, ascii: boolean): Generator<[number, number]> {
-  const hay = m.literal === null ? null : !m.ignoreCase ? s : ascii && /^[\x00-\x7f]*$/.test(m.literal) ? s.toLowerCase() : null;
-  const lineEnd = (p: number) => {
-    const e = s.indexOf('\n', p);
-    return e < 0 ? s.length : e;
-  };
-  if (hay !== null) {
-    const lit = m.ignoreCase ? m.literal!.toLowerCase() : m.literal!;
-    for (let p = hay.indexOf(lit); p >= 0; ) {
-      const ls = lineStart(s, p);
-      const le = lineEnd(p);
-      yield [ls, le];
-      p = le >= s.length ? -1 : hay.indexOf(lit, le + 1);
+/** start of the line holding byte p; guards lastIndexOf, which reads a negative offset from the end */
+const lineStart = (b: Buffer, p: number) => (p <= 0 ? 0 : b.lastIndexOf(10, p - 1) + 1);
+const lineEnd = (b: Buffer, p: number) => {
+  const e = b.indexOf(10, p);
+  return e < 0 ? b.length : e;
+};
+const shown = (t: string) => (t.endsWith('\r') ? t.slice(0, -1) : t).slice(0, HIT_TEXT_CHARS);
+/** a context line: at most HIT_TEXT_CHARS, so at most 4 bytes each are decoded */
+const lineAt = (b: Buffer, p: number) => shown(b.toString('utf8', p, Math.min(lineEnd(b, p), p + 4 * HIT_TEXT_CHARS + 4)));
+
+/**
+ * Lines [start, end) of `b` (byte offsets) that may match; each is then tested on its own. With a
+ * required literal, only lines holding it (memmem on the bytes; for ignore_case on the lower-cased
+ * latin1 view, whose indices are byte offsets); else blocks of lines the regex matches as a whole.
+ */
+function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> {
+  let find: ((from: number) => number) | undefined;
+  if (typeof m.literal === 'string' && (m.foldSafe || isAscii(b))) {
+    const hay = b.toString('latin1').toLowerCase(); // length-preserving on latin1
+    const lit = m.literal;
+    find = (from) => hay.indexOf(lit, from);
+  } else if (m.literal !== null && typeof m.literal !== 'string') {
+    const lit = m.literal;
+    find = (from) => b.indexOf(lit, from);
+  }
+  if (find) {
+    for (let p = find(0); p >= 0; ) {
+      const le = lineEnd(b, p);
+      yield [lineStart(b, p), le];
+      p = le >= b.length ? -1 : find(le + 1);
     }
     return;
   }
-  for (let b = 0; b < s.length; ) {
-    const be = lineEnd(Math.min(s.length, b + BLOCK_CHARS));
-    if (!m.blockOk || m.re.test(s.slice(b, be))) {
-      for (let ls = b; ls <= be && ls < s.length; ) {
-        const le = lineEnd(ls);
+  for (let s = 0; s < b.length; ) {
+    const e = lineEnd(b, Math.min(b.length, s + BLOCK_BYTES));
+    if (!m.blockOk || m.re.test(b.subarray(s, e))) {
+      for (let ls = s; ls <= e && ls < b.length; ) {
+        const le = lineEnd(b, ls);
         yield [ls, le];
         ls = le + 1;
       }
     }
-    b = be + 1;
+    s = e + 1;
   }
 }
 
-/** start of the line holding index p; guards lastIndexOf, which reads a negative start as 0 */
-const lineStart = (s: string, p: number) => (p <= 0 ? 0 : s.lastIndexOf('\n', p - 1) + 1);
-const shown = (t: string) => (t.endsWith('\r') ? t.slice(0, -1) : t).slice(0, HIT_TEXT_CHARS);
+type Opts = Required<Omit<SearchOptions, 'fileGlob' | 'window'>> & SearchOptions;
 
 /** One file's search: regions of whole lines in, hits out; keeps line numbers, byte offsets and context. */
 class FileSearch {
@@ -200,49 +217,44 @@ class FileSearch {
   private prevTail: string[] = [];
   private pending: SearchHit[] = [];
 
-  constructor(private readonly path: string, private readonly m: Matcher, private readonly o: Required<Omit<SearchOptions, 'fileGlob' | 'window'>> & SearchOptions, private readonly onHit: (h: Omit<SearchHit, 'id'>) => SearchHit | 'excluded' | 'stop') {}
+  constructor(private readonly path: string, private readonly m: Matcher, private readonly o: Opts, private readonly onHit: (h: Omit<SearchHit, 'id'>) => SearchHit | 'excluded' | 'stop') {}
 
-  /** `buf` is whole lines (the last may be unterminated: end of file or a 1 MiB fragment). False: stop. */
-  region(buf: Buffer): boolean {
-    const ascii = isAscii(buf);
-    const s = buf.toString(ascii ? 'latin1' : 'utf8');
+  /** `b` is whole lines (the last may be unterminated: end of file or a 1 MiB fragment). False: stop. */
+  region(b: Buffer): boolean {
     const n = this.o.contextLines;
-    const lineAt = (ls: number) => shown(s.slice(ls, ls + HIT_TEXT_CHARS + 1).split('\n', 1)[0]!);
     // after-context still owed to hits of the previous region
-    for (let p = 0; this.pending.length > 0 && p < s.length; p = s.indexOf('\n', p) + 1 || s.length) {
-      const t = lineAt(p);
+    for (let p = 0; this.pending.length > 0 && p < b.length; p = lineEnd(b, p) + 1) {
+      const t = lineAt(b, p);
       for (const h of this.pending) h.after.push(t);
       this.pending = this.pending.filter((h) => h.after.length < n);
     }
-    // cursor: string index and byte offset of a line start, and its number; bytes track the string
-    // 1:1 unless the region has multi-byte text, where both are walked newline by newline
-    const same = s.length === buf.length;
-    let cs = 0;
-    let cb = 0;
+    let cb = 0; // cursor: a line start in `b`, and its number
     let cl = this.line;
     const advance = (to: number) => {
-      for (let e = s.indexOf('\n', cs); e >= 0 && e < to; e = s.indexOf('\n', cs)) {
+      for (let e = b.indexOf(10, cb); e >= 0 && e < to; e = b.indexOf(10, cb)) {
         cl++;
-        if (!same) cb = buf.indexOf(10, cb) + 1;
-        cs = e + 1;
+        cb = e + 1;
       }
-      if (same) cb = cs;
     };
     let go = true;
-    for (const [ls, le] of candidates(this.m, s, ascii)) {
-      const text = s.slice(ls, le);
+    for (const [ls, le] of candidates(this.m, b)) {
+      const text = b.toString('utf8', ls, le);
       if (!this.m.re.test(text)) continue;
       advance(ls);
       const before: string[] = [];
       for (let p = ls; before.length < n && p > 0; ) {
-        p = lineStart(s, p - 1);
-        before.unshift(lineAt(p));
+        p = lineStart(b, p - 1);
+        before.unshift(lineAt(b, p));
       }
       if (before.length < n) before.unshift(...this.prevTail.slice(-(n - before.length)));
       const after: string[] = [];
-      for (let p = le + 1; after.length < n && p < s.length; p = s.indexOf('\n', p) + 1 || s.length) after.push(lineAt(p));
+      for (let p = le + 1; after.length < n && p < b.length; p = lineEnd(b, p) + 1) after.push(lineAt(b, p));
       const ts = parseLineTimestamp(text, { referenceMs: this.o.referenceMs });
-      const hit = { path: this.path, line: cl, byteOffset: this.byte + cb, timestamp: ts ? new Date(ts.ms).toISOString() : null, text: shown(text), textCut: text.length > HIT_TEXT_CHARS + (text.endsWith('\r') ? 1 : 0), before, after };
+      const shownText = shown(text);
+      const hit = {
+        path: this.path, line: cl, byteOffset: this.byte + ls, timestamp: ts ? new Date(ts.ms).toISOString() : null,
+        text: shownText, textCut: shownText.length < text.length - (text.endsWith('\r') ? 1 : 0), before, after,
+      };
       const r = this.onHit(hit);
       if (r === 'stop') {
         go = false;
@@ -250,16 +262,16 @@ class FileSearch {
       }
       if (r !== 'excluded' && after.length < n) this.pending.push(r);
     }
-    if (go) advance(s.length);
+    if (go) advance(b.length);
     const tail: string[] = [];
-    for (let e = s.endsWith('\n') ? s.length - 1 : s.length; tail.length < n && e >= 0 && s.length > 0; ) {
-      const q = lineStart(s, e);
-      tail.unshift(shown(s.slice(q, e)));
+    for (let e = b[b.length - 1] === 10 ? b.length - 1 : b.length; tail.length < n && e >= 0 && b.length > 0; ) {
+      const q = lineStart(b, e);
+      tail.unshift(shown(b.toString('utf8', q, e)));
       e = q - 1;
     }
     if (n > 0) this.prevTail = [...this.prevTail, ...tail].slice(-n);
     this.line = cl;
-    this.byte += buf.length;
+    this.byte += b.length;
     return go;
   }
 }
@@ -284,8 +296,10 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
     maxPerFile: cap('max_per_file', opts.maxPerFile, 20, SEARCH_CAPS.maxPerFile),
     maxTotal: cap('max_results', opts.maxTotal, 100, SEARCH_CAPS.maxTotal),
   };
+  const lit = requiredLiteral(opts.pattern);
   const m: Matcher = {
-    re, ignoreCase, literal: requiredLiteral(opts.pattern),
+    re, ignoreCase, foldSafe: lit !== null && !/[ks]/i.test(lit),
+    literal: lit === null ? null : !ignoreCase ? Buffer.from(lit) : /^[\x00-\x7f]*$/.test(lit) ? lit.toLowerCase() : null,
     blockOk: !/\\[Az]/.test(opts.pattern) && !/\(\?[^:P<]/.test(opts.pattern),
   };
   const files = [...ref.manifest.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -342,29 +356,37 @@ async function searchFile(store: BundleStore, key: string, f: ManifestFile, fs: 
     pipeline(src, gz, () => undefined); // errors surface through the iteration of gz
     src = gz;
   }
-  let carry: Buffer | undefined;
   let searched = 0;
+  let carry: Buffer | undefined; // the start of a line the previous chunk cut
   let overlong = false;
   const region = (b: Buffer) => {
     searched += b.length;
     return fs.region(b);
   };
+  // only the cut line is copied (carry + the chunk up to its first newline), never the whole chunk;
+  // leaving the loop early destroys the stream
   for await (const chunk of src) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    carry = undefined;
-    const nl = buf.lastIndexOf(10);
-    if (nl < 0) {
-      if (buf.length < MAX_LINE_BYTES) carry = buf;
-      else {
-        if (!overlong) cov.overlongLines++;
-        overlong = true;
-        if (!region(buf)) return searched;
+    let c = chunk as Buffer;
+    if (carry) {
+      const nl = c.indexOf(10);
+      const joined = Buffer.concat([carry, nl < 0 ? c : c.subarray(0, nl + 1)]);
+      carry = undefined;
+      if (nl < 0) {
+        if (joined.length < MAX_LINE_BYTES) carry = joined;
+        else {
+          if (!overlong) cov.overlongLines++;
+          overlong = true;
+          if (!region(joined)) return searched;
+        }
+        continue;
       }
-      continue;
+      overlong = false;
+      if (!region(joined)) return searched;
+      c = c.subarray(nl + 1);
     }
-    overlong = false;
-    if (nl + 1 < buf.length) carry = buf.subarray(nl + 1);
-    if (!region(buf.subarray(0, nl + 1))) return searched; // leaving the loop destroys the stream
+    const last = c.lastIndexOf(10);
+    if (last + 1 < c.length) carry = c.subarray(last + 1);
+    if (last >= 0 && !region(c.subarray(0, last + 1))) return searched;
   }
   if (carry) region(carry);
   return searched;
