@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { runIngestCommand } from './commands/ingest-command.js';
 import { runServe } from './commands/serve-command.js';
@@ -54,8 +54,10 @@ program
   .option('--host <host>', 'listen address (loopback only)', '127.0.0.1')
   .option('--port <port>', 'listen port', positiveInt, 8080)
   .option('--sops <dir>', 'runbooks directory', defaultSopsDir())
-  .action(async (o: { store: string; stdio?: boolean; host: string; port: number; sops: string }) => {
-    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
+  // test only, hidden: adds the MCP conformance suite's fixture tools/resources/prompts (mcp-server/conformance-fixtures.ts)
+  .addOption(new Option('--conformance-fixtures', 'also serve the MCP conformance suite fixtures (testing only)').hideHelp())
+  .action(async (o: { store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean }) => {
+    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program

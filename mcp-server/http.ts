@@ -10,6 +10,8 @@ export interface HttpOptions {
   port: number;
   /** extra Origin values allowed besides loopback ones (browser-based MCP clients) */
   allowedOrigins?: string[];
+  /** test only: register the conformance suite's fixtures next to the real tools (conformance-fixtures.ts) */
+  conformanceFixtures?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -28,7 +30,7 @@ export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ serve
   const app = createMcpExpressApp({ host: o.host });
   app.use(originCheck(o.allowedOrigins ?? []));
   app.post('/mcp', async (req: Request, res: Response) => {
-    const server = createMcpServer(deps);
+    const server = createMcpServer(deps, undefined, { conformanceFixtures: o.conformanceFixtures });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

@@ -2,6 +2,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { z } from 'zod';
 import { loadSops } from '../core/sops/sop-library.js';
 import { resolveBundle } from '../core/query/bundle-ref.js';
+import { registerConformanceFixtures } from './conformance-fixtures.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { runTool } from './run-tool.js';
 import type { ToolDefinition, ToolDeps } from './tool-definition.js';
@@ -10,8 +11,13 @@ import { ALL_TOOLS } from './tools/index.js';
 export const SERVER_NAME = 'eks-node-log-mcp';
 export const SERVER_VERSION = '0.1.0';
 
+export interface McpServerOptions {
+  /** test only: also register the conformance suite's fixtures (see conformance-fixtures.ts) */
+  conformanceFixtures?: boolean;
+}
+
 /** One MCP server with every tool, the runbooks as resources, and the triage prompts. */
-export function createMcpServer(deps: ToolDeps, tools: readonly ToolDefinition[] = ALL_TOOLS): McpServer {
+export function createMcpServer(deps: ToolDeps, tools: readonly ToolDefinition[] = ALL_TOOLS, o: McpServerOptions = {}): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
   for (const t of tools) {
     server.registerTool(
@@ -22,6 +28,7 @@ export function createMcpServer(deps: ToolDeps, tools: readonly ToolDefinition[]
   }
   registerRunbooks(server, deps);
   registerPrompts(server);
+  if (o.conformanceFixtures) registerConformanceFixtures(server);
   return server;
 }
 

@@ -12,6 +12,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   sopsDir: string;
+  /** test only (hidden flag): serve the MCP conformance suite's fixtures too, over HTTP */
+  conformanceFixtures?: boolean;
 }
 
 /** `serve`: the MCP server over the filesystem store, on loopback HTTP (default) or stdio. */
@@ -24,11 +26,12 @@ export async function runServe(o: ServeOptions, log: Logger): Promise<void> {
     sopsDir: resolve(o.sopsDir),
   };
   if (o.stdio) {
+    if (o.conformanceFixtures) throw new Error('--conformance-fixtures is for the HTTP server only (the conformance suite speaks HTTP)');
     await startStdio(deps);
     log.info({ store: o.store }, 'Serving MCP on stdio');
     return;
   }
-  const http = await startHttp(deps, { host: o.host, port: o.port });
+  const http = await startHttp(deps, { host: o.host, port: o.port, conformanceFixtures: o.conformanceFixtures });
   log.info({ url: http.url, store: o.store }, 'Serving MCP over HTTP');
   process.stderr.write(`MCP endpoint: ${http.url} (store ${resolve(o.store)})\n`);
   const stop = () => {

@@ -66,10 +66,10 @@ export function resolveFile(ref: BundleRef, path: string): ManifestFile {
   if (path.startsWith('/') || path.includes('\\') || /(^|\/)\.\.?(\/|$)/.test(path) || path.includes('\0')) {
     throw new ReadError(`path "${path.slice(0, 200)}" is refused: give a path relative to the bundle, exactly as the bundle lists it (e.g. kubelet/kubelet.log); ".." and absolute paths are not allowed`);
   }
-  if (path.startsWith('bundles/')) {
+  const f = ref.manifest.files.find((x) => x.path === path);
+  if (!f && path.startsWith('bundles/')) {
     throw new ReadError(`"${path.slice(0, 200)}" is a store key, not a bundle path: give the path inside the bundle (e.g. kubelet/kubelet.log) and pick another bundle with node/bundleId`);
   }
-  const f = ref.manifest.files.find((x) => x.path === path);
   if (!f) {
     const near = similarPaths(path, ref.manifest.files.map((x) => x.path));
     throw new ReadError(`bundle ${ref.node}/${ref.bundleId} has no file "${path.slice(0, 200)}"; similar paths: ${near.join(', ') || '(none)'}`);

@@ -147,6 +147,10 @@ describe('searchBundle', () => {
     }
     const u = await search(gen, { pattern: 'café — ünïcode', maxPerFile: 200 });
     expect(u.hits[0]).toMatchObject({ line: 500, byteOffset: multi.offsets[499] });
+    // ignore_case: a non-ASCII literal, one with k/s over non-ASCII text, and one without k/s
+    expect((await search(gen, { pattern: 'CAFÉ — ÜNÏCODE', ignoreCase: true, maxPerFile: 1 })).hits[0]!.line).toBe(500);
+    expect((await search(gen, { pattern: 'marker-997 END', ignoreCase: true })).hits.map((h) => h.line)).toEqual([997]);
+    expect((await search(gen, { pattern: '-997 END', ignoreCase: true })).hits.map((h) => h.line)).toEqual([997]);
   });
 
   it('runs a catastrophic-backtracking pattern over a 100 KB line in linear time', async () => {

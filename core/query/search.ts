@@ -14,8 +14,8 @@ export const HIT_TEXT_CHARS = 500;
 export const SEARCH_CAPS = { contextLines: 5, maxPerFile: 200, maxTotal: 1000 } as const;
 /** a line longer than this is searched in fragments of this size, so memory stays bounded */
 const MAX_LINE_BYTES = 1 << 20;
-/** regexes without a required literal are first tried on line-aligned blocks of this many bytes */
-const BLOCK_BYTES = 32 * 1024;
+/** line-aligned pieces that a regex without a required literal is first tried on as a whole */
+const PIECE_BYTES = 64 * 1024;
 
 /** The pattern or a search option cannot be used; the message says how to fix it. */
 export class SearchError extends Error {
@@ -40,6 +40,8 @@ export interface SearchOptions {
   maxTotal?: number;
   /** the bundle's collection time: anchors yearless timestamps */
   referenceMs: number;
+  /** number of the first hit id (S-<firstId>): the tool continues after the bundle's earlier searches */
+  firstId?: number;
 }
 
 export interface SearchHit {
@@ -59,14 +61,11 @@ export interface SearchCoverage {
   filesSearched: number;
   filesSkippedBinary: number;
   filesSkippedGlob: number;
-  /** text files never opened because the total cap stopped the search first */
-  filesNotReached: number;
+  filesNotReached: number; // never opened: the total cap stopped the search first
   bytesSearched: number;
   bytesTotal: number;
-  /** files whose search stopped at max_per_file hits */
-  perFileCapHits: string[];
-  /** lines longer than 1 MiB, searched in 1 MiB fragments (a match across a cut is missed) */
-  overlongLines: number;
+  perFileCapHits: string[]; // files whose search stopped at max_per_file
+  overlongLines: number; // lines over 1 MiB, searched in 1 MiB fragments (a match across a cut is missed)
 }
 
 export interface SearchResult {
@@ -172,30 +171,30 @@ const lineAt = (b: Buffer, p: number) => shown(b.toString('utf8', p, Math.min(li
 
 /**
  * Lines [start, end) of `b` (byte offsets) that may match; each is then tested on its own. With a
- * required literal, only lines holding it (memmem on the bytes; for ignore_case on the lower-cased
- * latin1 view, whose indices are byte offsets); else blocks of lines the regex matches as a whole.
+ * required literal, only lines holding it: memmem on the bytes, or for ignore_case indexOf on the
+ * lower-cased latin1 view of 64 KiB pieces (length-preserving, so indices are byte offsets; small
+ * pieces keep the strings out of the large-object heap). Else blocks of lines the regex matches.
  */
 function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> {
-  let find: ((from: number) => number) | undefined;
-  if (typeof m.literal === 'string' && (m.foldSafe || isAscii(b))) {
-    const hay = b.toString('latin1').toLowerCase(); // length-preserving on latin1
-    const lit = m.literal;
-    find = (from) => hay.indexOf(lit, from);
-  } else if (m.literal !== null && typeof m.literal !== 'string') {
-    const lit = m.literal;
-    find = (from) => b.indexOf(lit, from);
-  }
-  if (find) {
-    for (let p = find(0); p >= 0; ) {
+  if (m.literal instanceof Buffer) {
+    for (let p = b.indexOf(m.literal); p >= 0; ) {
       const le = lineEnd(b, p);
       yield [lineStart(b, p), le];
-      p = le >= b.length ? -1 : find(le + 1);
+      p = le >= b.length ? -1 : b.indexOf(m.literal, le + 1);
     }
     return;
   }
+  const lower = typeof m.literal === 'string' && (m.foldSafe || isAscii(b)) ? m.literal : null;
   for (let s = 0; s < b.length; ) {
-    const e = lineEnd(b, Math.min(b.length, s + BLOCK_BYTES));
-    if (!m.blockOk || m.re.test(b.subarray(s, e))) {
+    const e = lineEnd(b, Math.min(b.length, s + PIECE_BYTES));
+    if (lower !== null) {
+      const hay = b.toString('latin1', s, e).toLowerCase();
+      for (let p = hay.indexOf(lower); p >= 0; ) {
+        const le = lineEnd(b, s + p);
+        yield [lineStart(b, s + p), le];
+        p = le >= e ? -1 : hay.indexOf(lower, le + 1 - s);
+      }
+    } else if (!m.blockOk || m.re.test(b.subarray(s, e))) {
       for (let ls = s; ls <= e && ls < b.length; ) {
         const le = lineEnd(b, ls);
         yield [ls, le];
@@ -206,7 +205,7 @@ function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> {
   }
 }
 
-type Opts = Required<Omit<SearchOptions, 'fileGlob' | 'window'>> & SearchOptions;
+type Opts = Required<Omit<SearchOptions, 'fileGlob' | 'window' | 'firstId'>> & SearchOptions;
 
 /** One file's search: regions of whole lines in, hits out; keeps line numbers, byte offsets and context. */
 class FileSearch {
@@ -337,7 +336,7 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
         return 'stop';
       }
       fs.hits++;
-      const stored = { id: searchHitId(hits.length + 1), ...h };
+      const stored = { id: searchHitId((opts.firstId ?? 1) + hits.length), ...h };
       hits.push(stored);
       return stored;
     });

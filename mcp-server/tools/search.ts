@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { resolveBundle, UnknownBundleError } from '../../core/query/bundle-ref.js';
+import { loadResults, saveResults } from '../../core/query/result-cache.js';
 import { HIT_TEXT_CHARS, MAX_PATTERN_CHARS, SEARCH_CAPS, SearchError, searchBundle } from '../../core/query/search.js';
 import { resolveWindow, WindowError } from '../../core/query/time-window.js';
 import { defineTool, READ_ONLY, ToolError } from '../tool-definition.js';
 import { bundleIdField, bundleInfo, bundleOutput, nodeField, windowFields } from './common-fields.js';
 
 const hitOut = z.object({
-  id: z.string().describe('S-NNN, in discovery order (files in path order, then line order); pass to summarize'),
+  id: z.string().describe('S-NNN, numbered in discovery order within this call (files in path order, then line order)'),
   path: z.string(),
   line: z.number().int().describe('1-based line number: read with line_start'),
   byteOffset: z.number().int().describe('offset of the line in the file (decompressed for .gz members): read with byte_start'),
@@ -71,10 +72,18 @@ export const searchTool = defineTool({
       const windowed = a.start_time !== undefined || a.end_time !== undefined || a.incident_time !== undefined;
       if (!windowed && a.window_minutes !== undefined) throw new ToolError('window_minutes needs incident_time: give both, or neither to search the whole bundle');
       const w = windowed ? resolveWindow(a, collectedMs) : undefined;
+      // S- ids continue after this bundle's earlier searches, and every hit is kept so that
+      // summarize can resolve the ids an agent got from any earlier call
+      const earlier = await loadResults(deps.store, ref, 'search');
+      const firstId = 1 + Math.max(0, ...[...earlier.keys()].map((id) => Number(/^S-(\d+)$/.exec(id)?.[1] ?? 0)));
       const r = await searchBundle(deps.store, ref, {
         pattern: a.pattern, ignoreCase: a.ignore_case ?? false, fileGlob: a.file_glob, window: w,
-        contextLines: a.context_lines, maxPerFile: a.max_per_file, maxTotal: a.max_results, referenceMs: collectedMs,
+        contextLines: a.context_lines, maxPerFile: a.max_per_file, maxTotal: a.max_results, referenceMs: collectedMs, firstId,
       });
+      await saveResults(deps.store, ref, 'search', r.hits.map((h) => ({
+        id: h.id, summary: `search ${JSON.stringify(a.pattern.slice(0, 80))} hit in ${h.path}`,
+        path: h.path, line: h.line, t: h.timestamp, text: h.text,
+      })));
       return {
         bundle: bundleInfo(ref), hits: r.hits, returned: r.hits.length, truncated: r.truncated, coverage: r.coverage,
         limits: { context_lines: r.limits.contextLines, max_per_file: r.limits.maxPerFile, max_results: r.limits.maxTotal },

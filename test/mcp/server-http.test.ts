@@ -140,3 +140,14 @@ describe('MCP server over Streamable HTTP', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('grounded ids across tools', () => {
+  it('search hit ids keep counting across calls and summarize resolves them with findings; unknown ids are listed', async () => {
+    const s1 = (await call('search', { node: node(), pattern: 'InsufficientFreeAddressesInSubnet', max_results: 2 })).structuredContent as { hits: { id: string }[] };
+    const s2 = (await call('search', { node: node(), pattern: 'failed to assign an IP address', max_results: 2 })).structuredContent as { hits: { id: string }[] };
+    const ids = [...s1.hits, ...s2.hits].map((h) => h.id);
+    expect(new Set(ids).size).toBe(4);
+    const r = (await call('summarize', { node: node(), ids: ['F-001', ...ids, 'S-999', 'F-777'] })).structuredContent as { unresolved: { id: string }[]; resolved?: unknown[] };
+    expect(r.unresolved.map((u) => u.id).sort()).toEqual(['F-777', 'S-999']);
+  });
+});
