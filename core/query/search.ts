@@ -6,7 +6,7 @@ import type { ManifestFile } from '../bundle/manifest.js';
 import type { BundleStore } from '../store/bundle-store.js';
 import { parseLineTimestamp } from '../time/parse-timestamp.js';
 import type { BundleRef } from './bundle-ref.js';
-import { candidates, compilePattern, lineEnd, lineStart, type Matcher, requiredLiteral, SearchError } from './search-prefilter.js';
+import { candidates, compilePattern, lineEnd, lineStart, type Matcher, requiredLiterals, SearchError } from './search-prefilter.js';
 
 export { compilePattern, MAX_PATTERN_CHARS, requiredLiteral, SearchError } from './search-prefilter.js';
 
@@ -161,10 +161,10 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
     maxPerFile: cap('max_per_file', opts.maxPerFile, 20, SEARCH_CAPS.maxPerFile),
     maxTotal: cap('max_results', opts.maxTotal, 100, SEARCH_CAPS.maxTotal),
   };
-  const lit = requiredLiteral(opts.pattern);
+  const lits = requiredLiterals(opts.pattern);
   const m: Matcher = {
-    re, ignoreCase, foldSafe: lit !== null && !/[ks]/i.test(lit),
-    literal: lit === null ? null : !ignoreCase ? Buffer.from(lit) : /^[\x00-\x7f]*$/.test(lit) ? lit.toLowerCase() : null,
+    re, ignoreCase, foldSafe: lits !== null && lits.every((l) => !/[ks]/i.test(l)),
+    literals: lits === null ? null : !ignoreCase ? lits.map((l) => Buffer.from(l)) : lits.every((l) => /^[\x00-\x7f]*$/.test(l)) ? lits.map((l) => l.toLowerCase()) : null,
     blockOk: !/\\[Az]/.test(opts.pattern) && !/\(\?[^:P<]/.test(opts.pattern),
   };
   const files = [...ref.manifest.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -213,16 +213,35 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
   return { hits, excludedByWindow: excluded, coverage: cov, truncated, limits: { contextLines: o.contextLines, maxPerFile: o.maxPerFile, maxTotal: o.maxTotal, clamped } };
 }
 
+/** the stream path's chunk size: the fast path hands out the same 1 MiB pieces, so regions (and overlong-line fragments) are identical */
+const CHUNK_BYTES = 1 << 20;
+
+/** optional fast path of a filesystem-backed store (FsBundleStore.readChunks): reused buffers, reads ahead in the libuv pool */
+interface ChunkReader {
+  readChunks(key: string): AsyncIterable<Buffer>;
+}
+const chunkReader = (s: BundleStore): ChunkReader | undefined => (typeof (s as Partial<ChunkReader>).readChunks === 'function' ? (s as unknown as ChunkReader) : undefined);
+
+async function* pieces(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const c of src) for (let s = 0; s < c.length; s += CHUNK_BYTES) yield c.subarray(s, s + CHUNK_BYTES);
+}
+
 /** Streams one stored file (gunzipped when gzip-text) into whole-line regions; returns bytes searched. */
 async function searchFile(store: BundleStore, key: string, f: ManifestFile, fs: FileSearch, cov: SearchCoverage): Promise<number> {
-  let src: Readable = await store.get(key);
-  if (f.kind === 'gzip-text') {
-    const gz = createGunzip();
-    pipeline(src, gz, () => undefined); // errors surface through the iteration of gz
-    src = gz;
+  const fast = f.kind === 'gzip-text' ? undefined : chunkReader(store);
+  let src: AsyncIterable<Buffer>;
+  if (fast) src = pieces(fast.readChunks(key));
+  else {
+    let s: Readable = await store.get(key);
+    if (f.kind === 'gzip-text') {
+      const gz = createGunzip();
+      pipeline(s, gz, () => undefined); // errors surface through the iteration of gz
+      s = gz;
+    }
+    src = s;
   }
   let searched = 0;
-  let carry: Buffer | undefined; // the start of a line the previous chunk cut
+  let carry: Buffer | undefined; // the start of a line the previous chunk cut (a copy: chunks may be reused buffers)
   let overlong = false;
   const region = (b: Buffer) => {
     searched += b.length;
@@ -250,7 +269,7 @@ async function searchFile(store: BundleStore, key: string, f: ManifestFile, fs: 
       c = c.subarray(nl + 1);
     }
     const last = c.lastIndexOf(10);
-    if (last + 1 < c.length) carry = c.subarray(last + 1);
+    if (last + 1 < c.length) carry = Buffer.from(c.subarray(last + 1));
     if (last >= 0 && !region(c.subarray(0, last + 1))) return searched;
   }
   if (carry) region(carry);

@@ -61,6 +61,43 @@ export class FsBundleStore implements BundleStore {
     return createReadStream(p, { highWaterMark: 1 << 20 });
   }
 
+  /**
+   * Fast path for whole-file scans (search): the file in chunks of `chunkBytes`, read with `fs.read`
+   * into a few reused buffers, two reads in flight (in the libuv pool) while the caller works on the
+   * previous chunk. A yielded chunk is only valid until the next one is requested. Rejects with
+   * NotFoundError when the key is absent.
+   */
+  async *readChunks(key: string, chunkBytes = 4 << 20): AsyncGenerator<Buffer> {
+    const p = this.path(key);
+    const st = await this.mustExist(key, p);
+    if (st.size === 0) return;
+    const fh = await open(p, 'r');
+    const size = Math.min(chunkBytes, st.size);
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    const inflight: Promise<Buffer>[] = [];
+    let pos = 0;
+    let next = 0;
+    const issue = () => {
+      if (pos >= st.size) return;
+      const b = bufs[next++ % bufs.length]!;
+      inflight.push(fh.read(b, 0, size, pos).then((r) => b.subarray(0, r.bytesRead)));
+      pos += size;
+    };
+    try {
+      issue();
+      issue();
+      while (inflight.length > 0) {
+        const c = await inflight.shift()!;
+        if (c.length === 0) break; // the file shrank under us
+        issue(); // into the buffer yielded before this one: the caller is done with it
+        yield c;
+      }
+    } finally {
+      await Promise.allSettled(inflight);
+      await fh.close();
+    }
+  }
+
   async getRange(key: string, start: number, end: number): Promise<Readable> {
     const p = this.path(key);
     const st = await this.mustExist(key, p);
