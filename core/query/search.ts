@@ -143,7 +143,7 @@ class FileSearch {
 
 /**
  * Searches every text file of a bundle (manifest path order) line by line, streaming: memory is
- * bounded by one chunk plus one line (<= 1 MiB), never a whole file. Hit ids are S-001… in
+ * bounded by the read-ahead buffers (3 x 4 MiB on the filesystem store, one 1 MiB chunk when streaming) plus one line (<= 1 MiB), never a whole file. Hit ids are S-001… in
  * discovery order. A per-file cap stops that file; the total cap stops the search.
  */
 export async function searchBundle(store: BundleStore, ref: BundleRef, opts: SearchOptions): Promise<SearchResult> {
