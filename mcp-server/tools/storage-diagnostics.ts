@@ -7,14 +7,14 @@ export const storageDiagnosticsTool = defineTool({
   name: 'storage_diagnostics',
   title: 'Storage diagnostics of a node',
   description:
-    "Reports a node's disk, inode, filesystem, EBS/EFS and CSI problems from its bundle, and which storage state files it holds. " +
+    "Reports a node's disk, inode, filesystem, EBS/EFS and CSI problems from its bundle: log findings plus structured checks (N- ids) over df, df -i, mounts and the kubelet eviction threshold, each check marked ok, problem or not-checked. " +
     'Use it for disk pressure, read-only filesystems, mount or attach failures and I/O errors.',
   inputSchema: {
     node: nodeField,
     bundleId: bundleIdField,
-    limit: z.number().int().min(1).optional().describe('findings to return (default 50, at most 200; larger values are clamped)'),
+    limit: z.number().int().min(1).optional().describe('log findings and check findings to return, each (default 50, at most 200; larger values are clamped)'),
   },
   outputSchema: diagnosticsOutput,
   annotations: READ_ONLY,
-  handler: (a, deps) => diagnostics(deps, a.node, a.bundleId, ['storage'], ['storage/'], Math.min(a.limit ?? 50, 200)),
+  handler: (a, deps) => diagnostics(deps, a.node, a.bundleId, 'storage', ['storage'], ['storage/'], Math.min(a.limit ?? 50, 200)),
 });
