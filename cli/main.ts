@@ -4,6 +4,8 @@ import pino from 'pino';
 import { runIngestCommand } from './commands/ingest-command.js';
 import { runServe } from './commands/serve-command.js';
 import { runBaseline } from './commands/baseline-command.js';
+import { runPcapCommand } from './commands/pcap-command.js';
+import { runImportCapture } from './commands/import-capture-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 
@@ -67,6 +69,28 @@ program
   .option('--cluster <name>', 'cluster name as the bundles record it', 'default')
   .action(async (o: { store: string; cluster: string }) => {
     process.exitCode = await runBaseline(o);
+  });
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+program
+  .command('pcap')
+  .description('Analyse a packet capture (pcap/pcapng, e.g. tcpdump -i any -w): DNS, TCP, ICMP, NAT and MTU anomalies')
+  .argument('<file>', 'capture file (.pcap or .pcapng)')
+  .option('--json', 'print one JSON document to stdout')
+  .option('--service-cidr <cidr>', 'Kubernetes service CIDR (repeatable; default from core/pcap/thresholds.yaml)', collect)
+  .option('--pod-cidr <cidr>', 'pod CIDR for the SNAT heuristic (repeatable)', collect)
+  .action(async (file: string, o: { json?: boolean; serviceCidr?: string[]; podCidr?: string[] }) => {
+    process.exitCode = await runPcapCommand(file, o);
+  });
+
+program
+  .command('import-capture')
+  .description('File a packet capture (pcap/pcapng) under a node in the store and analyse it, for tcpdump_analyze')
+  .argument('<file>', 'capture file')
+  .requiredOption('--node <name>', 'node the capture was taken on')
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .action(async (file: string, o: { node: string; store: string }) => {
+    process.exitCode = await runImportCapture(file, o);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/setup-moto.sh
+bash scripts/setup-pcap-tools.sh
 PATH="$PWD/node_modules/.bin:$PATH" exec vitest run "$@"

@@ -1,0 +1,54 @@
+// Hand-written: no maintained npm library streams pcapng + SLL2 with bounded memory (npm view: pcap-parser 0.2.1 is classic pcap only; pcap-ng-parser has one release, 1.0.0 of 2024-12; pcapng-parser is not published).
+import { decodeDns } from './dns.js';
+import { decodeIpv4, decodeIpv6, type L3Result } from './ip.js';
+import { decodeLink } from './link.js';
+import { Malformed, type Packet } from './packet.js';
+import { decodeIcmp, decodeTcp, decodeUdp } from './transport.js';
+
+export interface Decoded {
+  packet: Packet;
+  /** a layer we tried to decode was malformed (what decoded before it is still in `packet`) */
+  error?: string;
+}
+
+/**
+ * Decodes one frame as deep as it goes. Never throws: a malformed layer ends the walk and is
+ * reported in `error`, so the frame still counts for the layers that did decode.
+ */
+export function decodeFrame(linkType: number, ts: number, data: Buffer, wireLen: number): Decoded {
+  const packet: Packet = { ts, wireLen, linkType, vlans: [] };
+  try {
+    const l2 = decodeLink(linkType, data);
+    packet.vlans = l2.vlans;
+    let r: L3Result;
+    if (l2.etherType === 0x0800) r = decodeIpv4(data, l2.offset);
+    else if (l2.etherType === 0x86dd) r = decodeIpv6(data, l2.offset);
+    else return { packet }; // ARP, LLDP, ...: decodable, just not IP
+    packet.ip = r.ip;
+    if (r.ip.laterFragment) return { packet }; // no transport header in a later fragment
+    const v = r.ip.v;
+    switch (r.ip.proto) {
+      case 6:
+        packet.tcp = decodeTcp(data, r.l4, r.end);
+        break;
+      case 17: {
+        const u = (packet.udp = decodeUdp(data, r.l4, r.end));
+        // DNS over UDP/53 only (mDNS/LLMNR use other ports and are not cluster DNS)
+        if ((u.srcPort === 53 || u.dstPort === 53) && !r.ip.fragment) packet.dns = decodeDns(data, r.l4 + 8, r.l4 + 8 + u.payloadLen);
+        break;
+      }
+      case 1:
+        if (v === 4) packet.icmp = decodeIcmp(data, r.l4, r.end, 4);
+        break;
+      case 58:
+        if (v === 6) packet.icmp = decodeIcmp(data, r.l4, r.end, 6);
+        break;
+      default:
+    }
+    return { packet };
+  } catch (e) {
+    if (e instanceof Malformed) return { packet, error: e.message };
+    // a decoder bug must not stop the analysis of the rest of the capture
+    return { packet, error: `decoder error: ${(e as Error).message}` };
+  }
+}
