@@ -1,12 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestBundle } from '../../core/ingest/ingest-bundle.js';
 import { buildBaseline } from '../../core/query/baseline.js';
 import { resolveBundle } from '../../core/query/bundle-ref.js';
-import { createMcpServer } from '../../mcp-server/server.js';
-import { sampleStore } from './mcp-fixture.js';
+import { inMemoryClient, sampleStore } from './mcp-fixture.js';
 
 // Baseline annotation end to end: two nodes share the same findings, so after `baseline` every one
 // of them is marked is_baseline — and still listed, never removed.
@@ -17,10 +15,7 @@ beforeAll(async () => {
   await ingestBundle({ store: env.deps.store, catalog: env.deps.catalog, source: { kind: 'archive', path: env.archive }, node: 'node-b' });
   const refs = [await resolveBundle(env.deps.store, env.bundle.node), await resolveBundle(env.deps.store, 'node-b')];
   await buildBaseline(env.deps.store, 'default', refs);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(env.deps).connect(a);
-  client = new Client({ name: 't', version: '1' });
-  await client.connect(b);
+  client = await inMemoryClient(env.deps);
 });
 afterAll(async () => {
   await client?.close();

@@ -1,14 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCapture } from '../../core/query/captures.js';
-import { createMcpServer } from '../../mcp-server/server.js';
 import { knownScenario } from '../helpers/pcap-scenario.js';
 import { ether, pcapFile } from '../helpers/pcap-synth.js';
-import { sampleStore } from './mcp-fixture.js';
+import { inMemoryClient, sampleStore } from './mcp-fixture.js';
 
 // tcpdump_analyze over a capture filed under a node that also has a bundle: the capture's anomalies
 // get P ids that stay the same on a second call and that summarize resolves on that bundle.
@@ -22,10 +20,7 @@ beforeAll(async () => {
   const file = join(env.dir, 'capture.pcap');
   await writeFile(file, pcapFile(1, sc.packets.map((p) => ({ ts: p.ts, data: ether(p.ip, p.v6 ? 0x86dd : 0x0800) }))));
   await importCapture(env.deps.store, env.bundle.node, file);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(env.deps).connect(a);
-  client = new Client({ name: 't', version: '1' });
-  await client.connect(b);
+  client = await inMemoryClient(env.deps);
 });
 afterAll(async () => {
   await client?.close();
