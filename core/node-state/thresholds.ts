@@ -1,6 +1,5 @@
+import { dataPath } from '../util/data-path.js';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -19,20 +18,8 @@ export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
 let cached: Thresholds | undefined;
 
-/** Loads thresholds.yaml from beside the sources (also when running from dist/, which tsc does not copy it to). */
+/** Loads thresholds.yaml (data beside the sources, see dataPath) once. */
 export function loadThresholds(): Thresholds {
-  if (cached) return cached;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'thresholds.yaml'), join(here, '..', '..', '..', 'core', 'node-state', 'thresholds.yaml')];
-  for (const c of candidates) {
-    let text: string;
-    try {
-      text = readFileSync(c, 'utf8');
-    } catch {
-      continue;
-    }
-    cached = ThresholdsSchema.parse(parse(text));
-    return cached;
-  }
-  throw new Error(`node-state thresholds not found (looked in ${candidates.join(', ')})`);
+  cached ??= ThresholdsSchema.parse(parse(readFileSync(dataPath('node-state/thresholds.yaml'), 'utf8')));
+  return cached;
 }

@@ -1,6 +1,5 @@
+import { dataPath } from '../util/data-path.js';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { FindingsIndex } from '../findings/finding.js';
@@ -29,19 +28,8 @@ const ChainFileSchema = z.object({ chains: z.array(ChainSchema).min(8) }).strict
 
 export type ChainSpec = z.infer<typeof ChainSchema>;
 
-/** Beside the sources, or (from dist/) back in the source tree: the build does not copy YAML. */
-function defaultChainsPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, 'root-cause-chains.yaml'), join(here, '..', '..', '..', 'core', 'query', 'root-cause-chains.yaml')]) {
-    try {
-      readFileSync(p);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error('root-cause-chains.yaml not found beside core/query');
-}
+/** The chain catalog: YAML data beside the sources (see dataPath). */
+const defaultChainsPath = () => dataPath('query/root-cause-chains.yaml');
 
 let cached: ChainSpec[] | undefined;
 

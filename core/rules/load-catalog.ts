@@ -1,22 +1,12 @@
+import { dataPath } from '../util/data-path.js';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { RuleFileSchema, type RuleSpec } from './rule-schema.js';
 
-/** Where the YAML catalog lives: beside the sources, and beside the build output (copied by build). */
+/** Where the YAML catalog lives: beside the sources (see dataPath). */
 export function defaultCatalogDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/core/rules -> ../../../core/rules/catalog ; core/rules -> ./catalog
-  const candidates = [join(here, 'catalog'), join(here, '..', '..', '..', 'core', 'rules', 'catalog')];
-  for (const c of candidates) {
-    try {
-      if (readdirSync(c).some((f) => f.endsWith('.yaml'))) return c;
-    } catch {
-      /* try the next */
-    }
-  }
-  throw new Error(`detection catalog not found (looked in ${candidates.join(', ')})`);
+  return dataPath('rules/catalog');
 }
 
 export class CatalogError extends Error {}
