@@ -6,47 +6,62 @@ export class BoundedMap<K, V> extends Map<K, V> {
   evictions = 0;
   // A Map iterator is live and resumes where it stopped. Re-scanning from the start instead would
   // walk over every deleted slot still in V8's table: quadratic once the cap is reached.
-  private it: MapIterator<[K, V]> | undefined;
-  private head: [K, V] | undefined;
+  private it: MapIterator<K> | undefined;
+  // the oldest live key, once peeked; delete() and clear() drop it, so while set it is current
+  private hasHead = false;
+  private headKey: K | undefined;
 
   constructor(readonly cap: number, private readonly onEvict?: (k: K, v: V) => void) {
     super();
   }
 
-  /** The oldest live entry (insertion order), in amortised O(1). */
-  oldest(): [K, V] | undefined {
+  /** Peeks the oldest live key into headKey; false when the map is empty. Amortised O(1). */
+  private peek(): boolean {
+    if (this.hasHead) return true;
     for (;;) {
-      // a head deleted (or deleted and re-inserted further back) since we peeked is stale
-      if (this.head && super.get(this.head[0]) === this.head[1] && super.has(this.head[0])) return this.head;
-      this.it ??= super.entries();
+      this.it ??= super.keys();
       const n = this.it.next();
       if (n.done) {
         this.it = undefined;
-        this.head = undefined;
-        if (this.size === 0) return undefined;
+        if (this.size === 0) return false;
         continue; // entries were added behind an exhausted iterator: start a fresh one
       }
-      this.head = n.value;
+      this.headKey = n.value;
+      this.hasHead = true;
+      return true;
     }
   }
 
+  /** The oldest live entry (insertion order), in amortised O(1). */
+  oldest(): [K, V] | undefined {
+    return this.peek() ? [this.headKey as K, super.get(this.headKey as K) as V] : undefined;
+  }
+
   override set(k: K, v: V): this {
-    if (this.head && this.head[0] === k) this.head = [k, v];
-    if (!super.has(k) && this.size >= this.cap) {
-      const first = this.oldest();
-      if (first) {
-        super.delete(first[0]);
-        this.head = undefined;
-        this.evictions++;
-        this.onEvict?.(first[0], first[1]);
-      }
+    if (this.size >= this.cap && !super.has(k) && this.peek()) {
+      const first = this.headKey as K;
+      const value = this.onEvict ? (super.get(first) as V) : undefined;
+      super.delete(first);
+      this.hasHead = false;
+      this.headKey = undefined;
+      this.evictions++;
+      this.onEvict?.(first, value as V);
     }
     return super.set(k, v);
   }
 
+  override delete(k: K): boolean {
+    if (this.hasHead && this.headKey === k) {
+      this.hasHead = false;
+      this.headKey = undefined;
+    }
+    return super.delete(k);
+  }
+
   override clear(): void {
     this.it = undefined;
-    this.head = undefined;
+    this.hasHead = false;
+    this.headKey = undefined;
     super.clear();
   }
 }

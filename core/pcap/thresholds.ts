@@ -1,6 +1,5 @@
+import { dataPath } from '../util/data-path.js';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -45,22 +44,10 @@ export type ThresholdOverrides = { [K in keyof Thresholds]?: Partial<Thresholds[
 
 let cached: Thresholds | undefined;
 
-/** The data file beside the sources (also found from dist/core/pcap, which tsc does not copy into). */
+/** The data file beside the sources (see dataPath), loaded once. */
 export function defaultThresholds(): Thresholds {
-  if (cached) return cached;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'thresholds.yaml'), join(here, '..', '..', '..', 'core', 'pcap', 'thresholds.yaml')];
-  for (const c of candidates) {
-    let text: string;
-    try {
-      text = readFileSync(c, 'utf8');
-    } catch {
-      continue;
-    }
-    cached = ThresholdsSchema.parse(parse(text));
-    return cached;
-  }
-  throw new Error(`pcap thresholds not found (looked in ${candidates.join(', ')})`);
+  cached ??= ThresholdsSchema.parse(parse(readFileSync(dataPath('pcap/thresholds.yaml'), 'utf8')));
+  return cached;
 }
 
 export function withOverrides(base: Thresholds, o: ThresholdOverrides = {}): Thresholds {

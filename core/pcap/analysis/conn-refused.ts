@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import { ACK, type Packet, RST, SYN } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import { type AnalysisModule, bump, endpoint, type Finding, type FinishContext, flowKey, topCounts } from './module.js';
+import { type AnalysisModule, bump, endpoint, type Finding, type FinishContext, fwdKey, revKey, topCounts } from './module.js';
 
 /** Connection refused: a SYN answered by a RST (nothing listens, or a NetworkPolicy/iptables REJECT). */
 export class ConnRefusedModule implements AnalysisModule {
@@ -18,12 +18,12 @@ export class ConnRefusedModule implements AnalysisModule {
     const tcp = p.tcp;
     if (!tcp || !p.ip) return;
     if (tcp.flags & SYN) {
-      if (tcp.flags & ACK) this.syns.delete(flowKey(p.ip.dst, tcp.dstPort, p.ip.src, tcp.srcPort, 6));
-      else this.syns.set(flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6), tcp.seq);
+      if (tcp.flags & ACK) this.syns.delete(revKey(p));
+      else this.syns.set(fwdKey(p), tcp.seq);
       return;
     }
     if (!(tcp.flags & RST)) return;
-    const key = flowKey(p.ip.dst, tcp.dstPort, p.ip.src, tcp.srcPort, 6);
+    const key = revKey(p);
     const seq = this.syns.get(key);
     // the refusing RST acknowledges exactly the SYN (RFC 793: ack = SYN seq + 1)
     if (seq === undefined || (tcp.flags & ACK && tcp.ack !== ((seq + 1) >>> 0))) return;

@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import type { Packet } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import { type AnalysisModule, type Finding, type FinishContext } from './module.js';
+import { type AnalysisModule, type Finding, type FinishContext, fwdKey, revKey } from './module.js';
 
 const FWD = 1;
 const REV = 2;
@@ -29,10 +29,10 @@ export class ConntrackModule implements AnalysisModule {
     const ip = p.ip;
     const l4 = p.tcp ?? p.udp;
     if (!ip || !l4) return;
-    const a = `${ip.src}|${l4.srcPort}`;
-    const b = `${ip.dst}|${l4.dstPort}`;
-    const key = a < b ? `${a}|${b}|${ip.proto}` : `${b}|${a}|${ip.proto}`;
-    const dir = a < b ? FWD : REV;
+    // a = "src|sp" < b = "dst|dp" without building them: '|' sorts after every character of an address
+    const fwd = endpointBefore(ip.src, l4.srcPort, ip.dst, l4.dstPort);
+    const key = fwd ? fwdKey(p) : revKey(p); // `${a}|${b}|${proto}` : `${b}|${a}|${proto}`
+    const dir = fwd ? FWD : REV;
     const dirs = this.table.get(key);
     if (dirs === undefined) {
       this.flows++;
@@ -62,4 +62,13 @@ export class ConntrackModule implements AnalysisModule {
   evictions(): number {
     return this.table.evictions;
   }
+}
+
+/** `${x}|${xp}` < `${y}|${yp}` as strings (x, y: IPv4/IPv6 text, which never contains '|' or anything above it). */
+function endpointBefore(x: string, xp: number, y: string, yp: number): boolean {
+  if (x === y) return String(xp) < String(yp);
+  // x a proper prefix of y: "x|" vs "y..." differ at '|', which sorts last, so x|.. > y..
+  if (y.startsWith(x)) return false;
+  if (x.startsWith(y)) return true;
+  return x < y;
 }

@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import { FIN, type Packet, RST, SYN } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import { type AnalysisModule, type Finding, type FinishContext, flowKey, seqAfter } from './module.js';
+import { type AnalysisModule, type Finding, type FinishContext, fwdKey, seqAfter } from './module.js';
 
 /**
  * TCP keep-alives: 0 or 1 byte at snd.nxt - 1 on a segment without SYN/FIN/RST (tshark's
@@ -19,7 +19,7 @@ export class KeepaliveModule implements AnalysisModule {
   onPacket(p: Packet): void {
     const tcp = p.tcp;
     if (!tcp || !p.ip) return;
-    const key = flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6);
+    const key = fwdKey(p);
     const next = this.next.get(key);
     if (next !== undefined && tcp.payloadLen <= 1 && !(tcp.flags & (SYN | FIN | RST)) && tcp.seq === ((next - 1) >>> 0)) {
       this.keepalives++;

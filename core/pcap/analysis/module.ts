@@ -31,6 +31,23 @@ export interface AnalysisModule {
 export const endpoint = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 /** The direction-sensitive 5-tuple (src ip, src port, dst ip, dst port, proto). */
 export const flowKey = (src: string, sp: number, dst: string, dp: number, proto: number): string => `${src}|${sp}|${dst}|${dp}|${proto}`;
+/**
+ * flowKey(src, sp, dst, dp, proto) of an IP packet (ports 0 without TCP/UDP), built once per packet and
+ * shared by every module (one string, hashed once).
+ */
+export const fwdKey = (p: Packet): string => {
+  if (p.fk !== undefined) return p.fk;
+  const ip = p.ip!;
+  const l4 = p.tcp ?? p.udp;
+  return (p.fk = `${ip.src}|${l4 ? l4.srcPort : 0}|${ip.dst}|${l4 ? l4.dstPort : 0}|${ip.proto}`);
+};
+/** The reverse direction: flowKey(dst, dp, src, sp, proto). */
+export const revKey = (p: Packet): string => {
+  if (p.rk !== undefined) return p.rk;
+  const ip = p.ip!;
+  const l4 = p.tcp ?? p.udp;
+  return (p.rk = `${ip.dst}|${l4 ? l4.dstPort : 0}|${ip.src}|${l4 ? l4.srcPort : 0}|${ip.proto}`);
+};
 /** Sequence-number comparison modulo 2^32 (RFC 1982 serial arithmetic). */
 export const seqAfter = (a: number, b: number): boolean => ((a - b) | 0) > 0;
 

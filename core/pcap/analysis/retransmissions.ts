@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import { FIN, type Packet, RST, SYN } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import { type AnalysisModule, bump, type Finding, type FinishContext, flowKey, seqAfter, topCounts } from './module.js';
+import { type AnalysisModule, bump, type Finding, type FinishContext, fwdKey, seqAfter, topCounts } from './module.js';
 
 interface Flow {
   /** recent data segments: seq -> payload length, oldest first (bounded per flow) */
@@ -29,7 +29,7 @@ export class RetransmissionModule implements AnalysisModule {
     const tcp = p.tcp;
     if (!tcp || !p.ip || tcp.payloadLen === 0 || tcp.flags & (SYN | RST)) return;
     this.dataSegments++;
-    const key = flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6);
+    const key = fwdKey(p);
     let f = this.flows.get(key);
     if (!f) this.flows.set(key, (f = { segs: new Map(), high: tcp.seq }));
     const endSeq = (tcp.seq + tcp.payloadLen + (tcp.flags & FIN ? 1 : 0)) >>> 0;

@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import { ACK, type Packet, RST, SYN } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import { type AnalysisModule, bump, endpoint, type Finding, type FinishContext, flowKey } from './module.js';
+import { type AnalysisModule, bump, endpoint, type Finding, type FinishContext, fwdKey, revKey } from './module.js';
 
 const enum S {
   Syn,
@@ -28,14 +28,14 @@ export class SynFloodModule implements AnalysisModule {
     const tcp = p.tcp;
     if (!tcp || !p.ip) return;
     if ((tcp.flags & (SYN | ACK)) === SYN) {
-      const key = flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6);
+      const key = fwdKey(p);
       if (this.flows.has(key) || this.syns.size >= 100_000) return;
       const dst = endpoint(p.ip.dst, tcp.dstPort);
       this.flows.set(key, { s: S.Syn, dst });
       bump(this.syns, dst);
       return;
     }
-    const back = flowKey(p.ip.dst, tcp.dstPort, p.ip.src, tcp.srcPort, 6);
+    const back = revKey(p);
     if ((tcp.flags & (SYN | ACK)) === (SYN | ACK) || tcp.flags & RST) {
       const f = this.flows.get(back);
       if (!f || f.s !== S.Syn) return;
@@ -43,8 +43,9 @@ export class SynFloodModule implements AnalysisModule {
       else f.s = S.SynAck;
       return;
     }
-    const f = this.flows.get(flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6));
-    if (f && f.s === S.SynAck && tcp.flags & ACK) this.close(flowKey(p.ip.src, tcp.srcPort, p.ip.dst, tcp.dstPort, 6), f.dst);
+    const fwd = fwdKey(p);
+    const f = this.flows.get(fwd);
+    if (f && f.s === S.SynAck && tcp.flags & ACK) this.close(fwd, f.dst);
   }
 
   private close(key: string, dst: string): void {

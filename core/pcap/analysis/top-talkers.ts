@@ -1,7 +1,7 @@
 import { BoundedMap } from '../bounded-map.js';
 import type { Packet } from '../decode/packet.js';
 import type { Thresholds } from '../thresholds.js';
-import type { AnalysisModule, Finding } from './module.js';
+import { type AnalysisModule, type Finding, fwdKey } from './module.js';
 
 export interface Talker {
   src: string;
@@ -16,7 +16,8 @@ export interface Talker {
 /** Bytes and packets per directional 5-tuple (ports 0 for ICMP and fragments); the table is capped. */
 export class TopTalkersModule implements AnalysisModule {
   readonly name = 'top-talkers';
-  private readonly flows: BoundedMap<string, Talker>;
+  /** key: flowKey(src, sp, dst, dp, proto); value: [bytes, packets] (the tuple is read back from the key) */
+  private readonly flows: BoundedMap<string, [number, number]>;
 
   constructor(private readonly t: Thresholds) {
     this.flows = new BoundedMap(t.limits.maxFlows);
@@ -24,20 +25,22 @@ export class TopTalkersModule implements AnalysisModule {
 
   onPacket(p: Packet): void {
     if (!p.ip) return;
-    const l4 = p.tcp ?? p.udp;
-    const sp = l4?.srcPort ?? 0;
-    const dp = l4?.dstPort ?? 0;
-    const key = `${p.ip.src}|${sp}|${p.ip.dst}|${dp}|${p.ip.proto}`;
+    const key = fwdKey(p);
     const f = this.flows.get(key);
     if (f) {
-      f.bytes += p.wireLen;
-      f.packets++;
-    } else this.flows.set(key, { src: p.ip.src, srcPort: sp, dst: p.ip.dst, dstPort: dp, proto: p.ip.proto, bytes: p.wireLen, packets: 1 });
+      f[0] += p.wireLen;
+      f[1]++;
+    } else this.flows.set(key, [p.wireLen, 1]);
   }
 
   top(): Talker[] {
-    const k = (x: Talker) => `${x.src}|${x.srcPort}|${x.dst}|${x.dstPort}|${x.proto}`;
-    return [...this.flows.values()].sort((a, b) => b.bytes - a.bytes || (k(a) < k(b) ? -1 : 1)).slice(0, this.t.topTalkers.count).map((x) => ({ ...x }));
+    return [...this.flows]
+      .sort((a, b) => b[1][0] - a[1][0] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, this.t.topTalkers.count)
+      .map(([key, [bytes, packets]]) => {
+        const [src, sp, dst, dp, proto] = key.split('|');
+        return { src: src!, srcPort: Number(sp), dst: dst!, dstPort: Number(dp), proto: Number(proto), bytes, packets };
+      });
   }
 
   finish(): Finding[] {

@@ -16,7 +16,8 @@ export interface Decoded {
  * reported in `error`, so the frame still counts for the layers that did decode.
  */
 export function decodeFrame(linkType: number, ts: number, data: Buffer, wireLen: number): Decoded {
-  const packet: Packet = { ts, wireLen, linkType, vlans: [] };
+  // every field present from the start: all packets share one hidden class (monomorphic module code)
+  const packet: Packet = { ts, wireLen, linkType, vlans: [], ip: undefined, tcp: undefined, udp: undefined, icmp: undefined, dns: undefined, fk: undefined, rk: undefined };
   try {
     const l2 = decodeLink(linkType, data);
     packet.vlans = l2.vlans;

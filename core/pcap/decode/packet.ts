@@ -76,6 +76,9 @@ export interface Packet {
   udp?: UdpInfo;
   icmp?: IcmpInfo;
   dns?: DnsInfo;
+  /** per-packet caches of the flow keys (see fwdKey/revKey in analysis/module.ts), built on first use */
+  fk?: string;
+  rk?: string;
 }
 
 /** Thrown by decoders on bytes that cannot be a valid header; caught once per frame by decodeFrame. */
