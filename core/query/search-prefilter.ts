@@ -33,6 +33,18 @@ export function compilePattern(pattern: string, ignoreCase: boolean): RE2JS {
   }
 }
 
+/** Index of the `]` closing the character class that opens at `i` (POSIX `[:…:]` inside), or null. */
+function classEnd(pattern: string, i: number): number | null {
+  let j = i + 1;
+  if (pattern[j] === '^') j++;
+  if (pattern[j] === ']') j++;
+  for (; j < pattern.length && pattern[j] !== ']'; j++) {
+    if (pattern[j] === '\\') j++;
+    else if (pattern[j] === '[' && pattern[j + 1] === ':') j = pattern.indexOf(':]', j + 2) + 1 || pattern.length;
+  }
+  return j >= pattern.length ? null : j;
+}
+
 /**
  * The longest literal that every match must contain, or null. Conservative: gives up (null) on
  * top-level alternation, inline flags, \Q, \p, \x, non-BMP text and malformed input; only literals
@@ -56,14 +68,8 @@ export function requiredLiteral(pattern: string): string | null {
       else if (depth === 0) run += d;
     } else if (c === '[') {
       flush();
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      for (; j < pattern.length && pattern[j] !== ']'; j++) {
-        if (pattern[j] === '\\') j++;
-        else if (pattern[j] === '[' && pattern[j + 1] === ':') j = pattern.indexOf(':]', j + 2) + 1 || pattern.length;
-      }
-      if (j >= pattern.length) return null;
+      const j = classEnd(pattern, i);
+      if (j === null) return null;
       i = j;
     } else if (c === '(') {
       if (pattern[i + 1] === '?' && !/[:P<]/.test(pattern[i + 2] ?? '')) return null;
@@ -101,14 +107,8 @@ export function topLevelAlternatives(pattern: string): string[] | null {
     const c = pattern[i]!;
     if (c === '\\') i++;
     else if (c === '[') {
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      for (; j < pattern.length && pattern[j] !== ']'; j++) {
-        if (pattern[j] === '\\') j++;
-        else if (pattern[j] === '[' && pattern[j + 1] === ':') j = pattern.indexOf(':]', j + 2) + 1 || pattern.length;
-      }
-      if (j >= pattern.length) return null;
+      const j = classEnd(pattern, i);
+      if (j === null) return null;
       i = j;
     } else if (c === '(') depth++;
     else if (c === ')') {

@@ -5,7 +5,7 @@ import { checkExpectedFiles } from '../../core/query/expected-files.js';
 import { findingsCache } from '../../core/query/findings-cache.js';
 import { type NodeArea, runNodeChecks } from '../../core/node-state/run-checks.js';
 import type { ToolDeps } from '../tool-definition.js';
-import { bundleInfo, bundleOutput } from './common-fields.js';
+import { bundleIdField, bundleInfo, bundleOutput, nodeField } from './common-fields.js';
 
 const checkFinding = z.object({
   id: z.string().describe('N-NNN id, accepted by summarize'),
@@ -25,6 +25,13 @@ const checkFinding = z.object({
  * categories, which state files the bundle holds, and the structured checks over those files
  * (N-NNN findings plus each check's status, so a missing file reads "not-checked", never "ok").
  */
+/** Both diagnostics tools take the same input. */
+export const diagnosticsInput = {
+  node: nodeField,
+  bundleId: bundleIdField,
+  limit: z.number().int().min(1).optional().describe('log findings and check findings to return, each (default 50, at most 200; larger values are clamped)'),
+};
+
 export const diagnosticsOutput = {
   bundle: bundleOutput,
   findings: z.array(z.object({ id: z.string(), code: z.string(), severity: z.string(), title: z.string(), count: z.number().int(), firstSeen: z.string().nullable(), where: z.string() })).describe('log findings (F- ids) of these categories'),

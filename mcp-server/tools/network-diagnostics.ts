@@ -1,7 +1,5 @@
-import { z } from 'zod';
 import { defineTool, READ_ONLY } from '../tool-definition.js';
-import { bundleIdField, nodeField } from './common-fields.js';
-import { diagnostics, diagnosticsOutput } from './diagnostics-shared.js';
+import { diagnostics, diagnosticsInput, diagnosticsOutput } from './diagnostics-shared.js';
 
 export const networkDiagnosticsTool = defineTool({
   name: 'network_diagnostics',
@@ -9,11 +7,7 @@ export const networkDiagnosticsTool = defineTool({
   description:
     "Reports a node's networking and DNS problems from its bundle: log findings plus structured checks (N- ids) over iptables-save, routes, ip rules, conntrack, sysctls, IPAMD state, CNI MTU, ENA counters and resolv.conf, each check marked ok, problem or not-checked. " +
     'Use it when pods cannot get IPs, services or DNS fail, or connections time out.',
-  inputSchema: {
-    node: nodeField,
-    bundleId: bundleIdField,
-    limit: z.number().int().min(1).optional().describe('log findings and check findings to return, each (default 50, at most 200; larger values are clamped)'),
-  },
+  inputSchema: diagnosticsInput,
   outputSchema: diagnosticsOutput,
   annotations: READ_ONLY,
   handler: (a, deps) => diagnostics(deps, a.node, a.bundleId, 'network', ['networking', 'dns'], ['networking/', 'ipamd/', 'cni/', 'var_log/aws-routed-eni/'], Math.min(a.limit ?? 50, 200)),

@@ -1,7 +1,5 @@
-import { z } from 'zod';
 import { defineTool, READ_ONLY } from '../tool-definition.js';
-import { bundleIdField, nodeField } from './common-fields.js';
-import { diagnostics, diagnosticsOutput } from './diagnostics-shared.js';
+import { diagnostics, diagnosticsInput, diagnosticsOutput } from './diagnostics-shared.js';
 
 export const storageDiagnosticsTool = defineTool({
   name: 'storage_diagnostics',
@@ -9,11 +7,7 @@ export const storageDiagnosticsTool = defineTool({
   description:
     "Reports a node's disk, inode, filesystem, EBS/EFS and CSI problems from its bundle: log findings plus structured checks (N- ids) over df, df -i, mounts and the kubelet eviction threshold, each check marked ok, problem or not-checked. " +
     'Use it for disk pressure, read-only filesystems, mount or attach failures and I/O errors.',
-  inputSchema: {
-    node: nodeField,
-    bundleId: bundleIdField,
-    limit: z.number().int().min(1).optional().describe('log findings and check findings to return, each (default 50, at most 200; larger values are clamped)'),
-  },
+  inputSchema: diagnosticsInput,
   outputSchema: diagnosticsOutput,
   annotations: READ_ONLY,
   handler: (a, deps) => diagnostics(deps, a.node, a.bundleId, 'storage', ['storage'], ['storage/'], Math.min(a.limit ?? 50, 200)),
