@@ -7,7 +7,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'cli/**/*.test.ts', 'mcp-server/**/*.test.ts'],
+          include: [
+            'core/**/*.test.ts', 'cli/**/*.test.ts', 'mcp-server/**/*.test.ts', 'collector/**/*.test.ts',
+            'operator/**/*.test.ts', 'crds/**/*.test.ts', 'infra/**/*.test.ts',
+          ],
           testTimeout: 60_000,
         },
       },
