@@ -2,6 +2,7 @@
 # Builds the real test control plane (kube-apiserver, etcd) and helm from the Go module proxy, once per
 # version, into a cache folder outside the clone so a fresh clone on the same machine reuses it.
 # Idempotent: a binary that exists and reports the pinned version is not rebuilt.
+# kubectl is built from the same wrapper module.
 # Pinned versions: kube 1.36.3 (staging v0.36.3), etcd 3.6.16 (the etcd line kube 1.36 ships), helm 3.22.0.
 set -euo pipefail
 
@@ -54,6 +55,23 @@ build_apiserver() {
   mv "$out.tmp" "$out"
 }
 
+# kubectl comes from the same wrapper module as kube-apiserver (same pinned release).
+build_kubectl() {
+  local out="$BIN/kubectl-$K8S_VERSION"
+  [[ -x "$out" ]] && return 0
+  build_apiserver
+  local minor; minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  cd "$CACHE/build/kube-apiserver-$K8S_VERSION"
+  grep -q 'cmd/kubectl$' go.mod || { go mod edit -tool=k8s.io/kubernetes/cmd/kubectl; go mod tidy; }
+  go build -trimpath -o "$out.tmp" -ldflags "-s -w \
+    -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION \
+    -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
+    -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION \
+    -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor" \
+    k8s.io/kubernetes/cmd/kubectl
+  mv "$out.tmp" "$out"
+}
+
 build_helm() {
   local out="$BIN/helm-$HELM_VERSION"
   [[ -x "$out" ]] && return 0
@@ -70,12 +88,14 @@ what="${1:-all}"
 case "$what" in
   etcd) build_etcd ;;
   apiserver) build_apiserver ;;
+  kubectl) build_kubectl ;;
   helm) build_helm ;;
-  all) build_etcd; build_apiserver; build_helm ;;
-  *) echo "usage: setup-kube.sh [all|etcd|apiserver|helm]" >&2; exit 2 ;;
+  all) build_etcd; build_apiserver; build_kubectl; build_helm ;;
+  *) echo "usage: setup-kube.sh [all|etcd|apiserver|kubectl|helm]" >&2; exit 2 ;;
 esac
 # Stable names for the harness.
 ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd" 2>/dev/null || true
 ln -sf "kube-apiserver-$K8S_VERSION" "$BIN/kube-apiserver" 2>/dev/null || true
 ln -sf "helm-$HELM_VERSION" "$BIN/helm" 2>/dev/null || true
+ln -sf "kubectl-$K8S_VERSION" "$BIN/kubectl" 2>/dev/null || true
 echo "$BIN"
