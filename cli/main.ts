@@ -6,6 +6,7 @@ import { runServe } from './commands/serve-command.js';
 import { runBaseline } from './commands/baseline-command.js';
 import { runPcapCommand } from './commands/pcap-command.js';
 import { runImportCapture } from './commands/import-capture-command.js';
+import { runOperatorCommand } from './commands/operator-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 
@@ -91,6 +92,35 @@ program
   .option('--store <dir>', 'filesystem store', config.storeDir)
   .action(async (file: string, o: { node: string; store: string }) => {
     process.exitCode = await runImportCapture(file, o);
+  });
+
+program
+  .command('operator')
+  .description('Reconcile NodeLogCollection and PacketCapture resources (in the cluster, or against --kubeconfig)')
+  .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster service account)')
+  .option('--namespace <ns>', 'namespace of the operator, its lease and the agent pods', config.podNamespace ?? 'eks-node-log-mcp')
+  .option('--image <ref>', 'image for one-shot collector pods', config.image ?? 'ghcr.io/eks-node-log-mcp/eks-node-log-mcp:0.1.0')
+  .option('--hub-url <url>', "hub ingest URL one-shot pods upload to", 'http://eks-node-log-mcp-server.eks-node-log-mcp.svc:8090')
+  .option('--hub-audience <aud>', 'audience of the projected token the hub accepts', 'eks-node-log-mcp-hub')
+  .option('--collector-sa <name>', 'service account of one-shot collector pods', 'eks-node-log-mcp-agent')
+  .option('--agent-selector <labels>', 'label selector of the agent DaemonSet pods', 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/component=agent')
+  .option('--leader-elect', 'hold a Lease so only one replica reconciles')
+  .option('--health-port <port>', 'probes (/healthz, /readyz)', positiveInt, 8081)
+  .option('--metrics-port <port>', 'Prometheus /metrics', positiveInt, 9090)
+  .option('--qps <n>', 'API requests per second (sustained)', positiveInt, 20)
+  .option('--burst <n>', 'API request burst', positiveInt, 40)
+  .option('--concurrency <n>', 'reconcile workers per kind', positiveInt, 4)
+  .option('--collect-timeout <s>', 'fail a collection that has not completed after this many seconds', positiveInt, 900)
+  .option('--node-gone-grace <s>', 'fail a collection whose node is missing this long', positiveInt, 60)
+  .option('--poll <s>', 'seconds between checks of a running collection', positiveInt, 5)
+  .option('--store <dir|s3://bucket/prefix>', 'bundle store (SSM collections are ingested into it)', config.storeDir)
+  .option('--region <region>', 'AWS region of the store and SSM', config.awsRegion)
+  .option('--kms-key-id <id>', 'SSE-KMS key for the S3 store')
+  .option('--ssm-bucket <bucket>', 'enable the SSM method: the bucket AWSSupport-CollectEKSInstanceLogs uploads to')
+  .option('--ssm-role-arn <arn>', 'AutomationAssumeRole for the SSM runbook')
+  .addOption(new Option('--aws-endpoint <url>', 'AWS endpoint override (testing only)').hideHelp())
+  .action(async (o: Parameters<typeof runOperatorCommand>[0]) => {
+    await runOperatorCommand(o, pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

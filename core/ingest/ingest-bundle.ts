@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import { compactTime } from '../bundle/bundle-id.js';
 import type { Manifest } from '../bundle/manifest.js';
 import type { FindingsIndex } from '../findings/finding.js';
 import type { CompiledCatalog } from '../rules/compiled-catalog.js';
@@ -171,7 +172,3 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** 20240102T150405Z: sorts by time as the bundle id must. */
-function compactTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}

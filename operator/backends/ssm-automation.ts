@@ -1,0 +1,54 @@
+import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+
+/** The AWS-owned runbook that runs eks-log-collector.sh on the instance and uploads the archive. */
+export const SSM_DOCUMENT = 'AWSSupport-CollectEKSInstanceLogs';
+
+export type AutomationState = 'running' | 'succeeded' | 'failed';
+
+export interface SsmAutomationPort {
+  /** Starts (or, with the same client token, finds) the execution; returns its id. */
+  start(region: string, instanceId: string, clientToken: string): Promise<string>;
+  poll(region: string, executionId: string): Promise<{ state: AutomationState; detail: string; outputs: Record<string, string[]> }>;
+}
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Scheduled', 'RunbookInProgress', 'PendingApproval', 'Approved', 'PendingChangeCalendarOverride', 'ChangeCalendarOverrideApproved', 'Cancelling']);
+
+/**
+ * SSM Automation through the SDK. The client token is the resource's UID: AWS returns the same
+ * execution for the same token, so an operator restarted between "started" and "recorded the id in
+ * status" never starts a second execution on the node.
+ */
+export class SdkSsmAutomation implements SsmAutomationPort {
+  private readonly clients = new Map<string, SSMClient>();
+
+  constructor(
+    private readonly o: { bucket: string; assumeRoleArn?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } },
+    private readonly onStart?: () => void,
+  ) {}
+
+  private client(region: string): SSMClient {
+    let c = this.clients.get(region);
+    if (!c) {
+      c = new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 });
+      this.clients.set(region, c);
+    }
+    return c;
+  }
+
+  async start(region: string, instanceId: string, clientToken: string): Promise<string> {
+    this.onStart?.();
+    const params: Record<string, string[]> = { EKSInstanceId: [instanceId], LogDestination: [this.o.bucket] };
+    if (this.o.assumeRoleArn) params.AutomationAssumeRole = [this.o.assumeRoleArn];
+    const r = await this.client(region).send(new StartAutomationExecutionCommand({ DocumentName: SSM_DOCUMENT, Parameters: params, ClientToken: clientToken }));
+    if (!r.AutomationExecutionId) throw new Error('StartAutomationExecution returned no execution id');
+    return r.AutomationExecutionId;
+  }
+
+  async poll(region: string, executionId: string) {
+    const r = await this.client(region).send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
+    const ex = r.AutomationExecution;
+    const status = ex?.AutomationExecutionStatus ?? 'Unknown';
+    const state: AutomationState = status === 'Success' ? 'succeeded' : RUNNING.has(status) ? 'running' : 'failed';
+    return { state, detail: `${status}${ex?.FailureMessage ? `: ${ex.FailureMessage}` : ''}`, outputs: (ex?.Outputs ?? {}) as Record<string, string[]> };
+  }
+}
