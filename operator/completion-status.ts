@@ -18,7 +18,9 @@ export function bundleStatus(r: { bundleId: string; node: string; manifest: Mani
       sizeBytes: r.manifest.files.reduce((n, f) => n + (f.size ?? 0), 0),
       files: r.manifest.files.length,
     },
-    findings: { critical: s.critical, high: s.high, warning: s.warning, info: s.info, total },
-    topFindings: r.findings.findings.slice(0, TOP).map((f) => ({ id: f.id, code: f.code, severity: f.severity, title: f.title, count: f.count })),
+    findings: {
+      critical: s.critical, high: s.high, warning: s.warning, info: s.info, total,
+      top: r.findings.findings.slice(0, TOP).map((f) => ({ id: f.id, code: f.code, severity: f.severity, title: f.title.slice(0, 256), count: f.count })),
+    },
   };
 }

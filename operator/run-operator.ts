@@ -60,8 +60,9 @@ export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Pro
 
   let started = false;
   // a standby replica waiting for the lease is ready (it serves probes); the leader once its caches synced
-  const health = await startHealthServer({ host: o.healthHost, port: o.healthPort, ready: () => (started ? nlc.hasSynced && pcap.hasSynced : true) });
-  const metricsServer = o.metricsPort === o.healthPort ? undefined : await startHealthServer({ host: o.healthHost, port: o.metricsPort, registry: metrics.registry, ready: () => true });
+  const sharedPort = o.metricsPort === o.healthPort && o.healthPort !== 0;
+  const health = await startHealthServer({ host: o.healthHost, port: o.healthPort, registry: sharedPort ? metrics.registry : undefined, ready: () => (started ? nlc.hasSynced && pcap.hasSynced : true) });
+  const metricsServer = sharedPort ? undefined : await startHealthServer({ host: o.healthHost, port: o.metricsPort, registry: metrics.registry, ready: () => true });
 
   let elector: LeaderElector | undefined;
   const stop = async () => {

@@ -1,0 +1,141 @@
+import * as k8s from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
+import { FsBundleStore } from '../../core/store/fs-store.js';
+import { LeaderElector } from '../../operator/leader-election.js';
+import { GROUP, NLC_PLURAL, type NodeLogCollection, VERSION } from '../../operator/resources.js';
+import { runOperator } from '../../operator/run-operator.js';
+import { type ControlPlane, startControlPlane } from '../env/kube.js';
+import { createNode, createReadyAgentPod, ensureNamespace, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
+
+// The operator against a real kube-apiserver: every status it writes is read back from the server.
+const NS = 'enlm-system';
+const log = pino({ level: process.env.ENLM_TEST_LOG ?? 'silent' });
+
+describe('operator on a real API server', () => {
+  let cp: ControlPlane;
+  let kc: k8s.KubeConfig;
+  let custom: k8s.CustomObjectsApi;
+  let core: k8s.CoreV1Api;
+  let op: Awaited<ReturnType<typeof runOperator>>;
+  let storeDir: string;
+
+  const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
+  const create = (name: string, spec: NodeLogCollection['spec']) =>
+    custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name }, spec } });
+  const phaseOf = async (name: string) => (await get(name)).status?.phase;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    await installCrds(kc);
+    await ensureNamespace(kc, NS);
+    await createNode(kc, 'ip-10-0-1-10.ec2.internal', 'i-0aaaaaaaaaaaaaaa1');
+    await createNode(kc, 'ip-10-0-1-11.ec2.internal', 'i-0aaaaaaaaaaaaaaa2');
+    await createReadyAgentPod(kc, NS, 'ip-10-0-1-11.ec2.internal');
+    storeDir = await mkdtemp(join(tmpdir(), 'enlm-op-store-'));
+    op = await runOperator({
+      kc, log, namespace: NS, image: 'eks-node-log-mcp:test', hubUrl: 'http://hub.enlm-system.svc:8090', hubAudience: 'eks-node-log-mcp-hub',
+      collectorServiceAccount: 'eks-node-log-mcp-agent', agentSelector: 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/component=agent',
+      leaderElect: true, identity: 'op-test-1', healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2,
+      collectTimeoutSeconds: 8, nodeGoneGraceSeconds: 1, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: `file://${storeDir}`, catalog: CompiledCatalog.load(),
+    });
+  });
+  afterAll(async () => {
+    await op?.stop();
+    await cp?.stop();
+    if (storeDir) await rm(storeDir, { recursive: true, force: true });
+  });
+
+  it('auto picks the Ready agent, records method, node and instance, and sets observedGeneration', async () => {
+    await create('via-agent', { nodeName: 'ip-10-0-1-11.ec2.internal' });
+    await waitFor(async () => (await phaseOf('via-agent')) === 'Collecting', 15_000, 'Collecting');
+    const o = await get('via-agent');
+    expect(o.status).toMatchObject({ method: 'agent', instanceId: 'i-0aaaaaaaaaaaaaaa2', region: 'us-east-1', observedGeneration: o.metadata?.generation });
+    expect(o.status?.conditions?.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'MethodAgent' });
+    expect(o.metadata?.finalizers).toContain('eksnodelog.io/cancel');
+  });
+
+  it('without an agent and without SSM, runs a one-shot privileged pod pinned to the node and owned by the collection', async () => {
+    await create('via-job', { nodeName: 'ip-10-0-1-10.ec2.internal', categories: ['Networking'] });
+    await waitFor(async () => (await get('via-job')).status?.method === 'job', 15_000, 'method job');
+    let pod: k8s.V1Pod | undefined;
+    await waitFor(async () => {
+      const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: 'eksnodelog.io/collection=via-job' });
+      pod = pods.items[0];
+      return Boolean(pod);
+    }, 15_000, 'collector pod');
+    const nlc = await get('via-job');
+    expect(pod!.spec?.nodeName).toBe('ip-10-0-1-10.ec2.internal');
+    expect(pod!.spec?.containers[0]?.securityContext?.privileged).toBe(true);
+    expect(pod!.spec?.containers[0]?.args).toEqual(expect.arrayContaining(['agent', '--once', '--collection', `${NS}/via-job`]));
+    expect(pod!.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'NodeLogCollection', uid: nlc.metadata?.uid, controller: true });
+  });
+
+  it('deleting a running collection cancels its work: the pod goes, then the finalizer', async () => {
+    await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name: 'via-job' });
+    // no kubelet runs here, so a deleted pod stays Terminating (deletionTimestamp set) instead of vanishing
+    await waitFor(async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: 'eksnodelog.io/collection=via-job' })).items.every((p) => p.metadata?.deletionTimestamp), 15_000, 'pod deleted');
+    await waitFor(async () => get('via-job').then(() => false, (e: { code?: number }) => e.code === 404), 15_000, 'collection gone');
+  });
+
+  it('fails a collection whose node does not exist, with the reason, after the grace period', async () => {
+    await create('no-node', { nodeName: 'ip-10-9-9-9.ec2.internal' });
+    await waitFor(async () => (await phaseOf('no-node')) === 'Failed', 15_000, 'Failed');
+    const o = await get('no-node');
+    expect(o.status?.message).toMatch(/node ip-10-9-9-9.ec2.internal does not exist/);
+    expect(o.status?.conditions?.find((c) => c.type === 'Complete')).toMatchObject({ status: 'False', reason: 'NodeNotFound' });
+  });
+
+  it('fails a collection when its node disappears mid-collection', async () => {
+    await createNode(kc, 'ip-10-0-1-12.ec2.internal', 'i-0aaaaaaaaaaaaaaa3');
+    await create('node-vanishes', { nodeName: 'ip-10-0-1-12.ec2.internal', method: 'job' });
+    await waitFor(async () => (await phaseOf('node-vanishes')) === 'Collecting', 15_000, 'Collecting');
+    await core.deleteNode({ name: 'ip-10-0-1-12.ec2.internal' });
+    await waitFor(async () => (await phaseOf('node-vanishes')) === 'Failed', 15_000, 'Failed');
+    expect((await get('node-vanishes')).status?.message).toMatch(/disappeared/);
+  });
+
+  it('fails a collection that never receives its bundle, after the collect timeout', async () => {
+    // via-agent is Collecting and no agent process uploads for it in this suite
+    await waitFor(async () => (await phaseOf('via-agent')) === 'Failed', 20_000, 'timeout');
+    expect((await get('via-agent')).status?.conditions?.find((c) => c.type === 'Complete')).toMatchObject({ reason: 'Timeout' });
+  });
+
+  it('deletes a finished collection after ttlSecondsAfterFinished', async () => {
+    await create('ttl', { nodeName: 'ip-10-0-1-11.ec2.internal', ttlSecondsAfterFinished: 1 });
+    await waitFor(async () => (await phaseOf('ttl')) === 'Collecting', 15_000, 'Collecting');
+    // the hub marks it Completed when the bundle is ingested; play that write here
+    await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name: 'ttl', body: { status: { phase: 'Completed', completionTime: new Date().toISOString() } } }, mergePatch);
+    await waitFor(async () => get('ttl').then(() => false, (e: { code?: number }) => e.code === 404), 15_000, 'deleted by TTL');
+  });
+
+  it('holds the Lease: a second replica stays standby until the first releases it', async () => {
+    const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: NS, name: 'eks-node-log-mcp-operator' });
+    expect(lease.spec?.holderIdentity).toBe('op-test-1');
+    const standby = new LeaderElector(kc.makeApiClient(k8s.CoordinationV1Api), { namespace: NS, name: 'eks-node-log-mcp-operator', identity: 'op-test-2', leaseDurationSeconds: 15, renewEverySeconds: 1 }, log);
+    let led = false;
+    const running = standby.run(() => undefined).then(() => (led = true));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(led).toBe(false);
+    expect(standby.isLeader).toBe(false);
+    standby.stop();
+    void running;
+  });
+
+  it('exposes Prometheus metrics and probes', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/enlm_operator_reconciles_total\{kind="NodeLogCollection",result="ok"\} [1-9]/);
+    expect(metrics).toMatch(/enlm_operator_api_requests_total\{verb="patch"\} [1-9]/);
+    expect(metrics).toMatch(/enlm_operator_leader 1/);
+    expect((await fetch(`http://127.0.0.1:${op.healthPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${op.healthPort}/healthz`)).status).toBe(200);
+  });
+});
