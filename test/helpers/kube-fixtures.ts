@@ -1,25 +1,25 @@
 import * as k8s from '@kubernetes/client-node';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { promisify } from 'node:util';
+import type { ControlPlane } from '../env/kube.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// the repository root, whether this runs from test/helpers or from dist/test/helpers
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = [join(here, '..', '..'), join(here, '..', '..', '..')].find((d) => existsSync(join(d, 'crds', 'nodelogcollections.eksnodelog.io.yaml')))!;
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-/** Creates both CRDs from crds/*.yaml and waits until the API server serves them. */
-export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const f of ['nodelogcollections.eksnodelog.io.yaml', 'packetcaptures.eksnodelog.io.yaml']) {
-    const body = parse(await readFile(join(repoRoot, 'crds', f), 'utf8')) as k8s.V1CustomResourceDefinition;
-    await ext.createCustomResourceDefinition({ body }).catch((err: { code?: number }) => {
-      if (err.code !== 409) throw err;
-    });
-    await waitFor(async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: body.metadata!.name! });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-    }, 30_000, `CRD ${body.metadata!.name} Established`);
-  }
+/**
+ * Installs both CRDs as a user does (`kubectl apply --server-side`) and waits until Established.
+ * Not ApiextensionsV1Api.createCustomResourceDefinition with parsed YAML: client-node 2.0.1's
+ * serializer drops `enum`, `default` and `x-kubernetes-validations` from such a body.
+ */
+export async function installCrds(cp: Pick<ControlPlane, 'binDir' | 'kubeconfigPath'>): Promise<void> {
+  const kubectl = (...args: string[]) => promisify(execFile)(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args]);
+  await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds', 'nodelogcollections.eksnodelog.io.yaml'), '-f', join(repoRoot, 'crds', 'packetcaptures.eksnodelog.io.yaml'));
+  await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/nodelogcollections.eksnodelog.io', 'crd/packetcaptures.eksnodelog.io');
 }
 
 export async function ensureNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {

@@ -35,7 +35,7 @@ describe('operator on a real API server', () => {
     kc.loadFromFile(cp.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
     core = kc.makeApiClient(k8s.CoreV1Api);
-    await installCrds(kc);
+    await installCrds(cp);
     await ensureNamespace(kc, NS);
     await createNode(kc, 'ip-10-0-1-10.ec2.internal', 'i-0aaaaaaaaaaaaaaa1');
     await createNode(kc, 'ip-10-0-1-11.ec2.internal', 'i-0aaaaaaaaaaaaaaa2');
