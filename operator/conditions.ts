@@ -1,24 +1,24 @@
-import type { V1Condition } from '@kubernetes/client-node';
+import type { Condition } from '../crds/types.js';
 
 /**
  * Sets one condition in the standard metav1.Condition shape; lastTransitionTime changes only when
  * the status flips (so `kubectl wait --for=condition=…` and alerting see real transitions).
  */
 export function setCondition(
-  conditions: V1Condition[] | undefined,
+  conditions: readonly Condition[] | undefined,
   c: { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; observedGeneration?: number },
   now: Date,
-): V1Condition[] {
+): Condition[] {
   const list = [...(conditions ?? [])];
   const i = list.findIndex((x) => x.type === c.type);
   const prev = i >= 0 ? list[i] : undefined;
-  const next: V1Condition = {
+  const next: Condition = {
     type: c.type,
     status: c.status,
     reason: c.reason,
     message: c.message.slice(0, 1024),
     observedGeneration: c.observedGeneration,
-    lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now,
+    lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now.toISOString(),
   };
   if (i >= 0) list[i] = next;
   else list.push(next);
