@@ -1,0 +1,109 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import * as k8s from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
+import { FsBundleStore } from '../../core/store/fs-store.js';
+import { GROUP, NLC_PLURAL, type NodeLogCollection, VERSION } from '../../operator/resources.js';
+import { runOperator } from '../../operator/run-operator.js';
+import { type ControlPlane, startControlPlane } from '../env/kube.js';
+import { writeSampleBundle } from '../fixtures/sample-bundle.js';
+import { createNode, ensureNamespace, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
+
+// The SSM path (DESIGN §7) on the real API server + moto behind the SSM front (test/README.md: the
+// front emulates StartAutomationExecution/GetAutomationExecution, the one emulated surface). The
+// node's part — the runbook uploading eks-log-collector.sh's archive — is played by the test.
+const NS = 'enlm-ssm';
+const NODE = 'ip-10-0-3-30.ec2.internal';
+const INSTANCE = 'i-0ccccccccccccccc1';
+const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+describe('operator SSM method', () => {
+  let cp: ControlPlane;
+  let kc: k8s.KubeConfig;
+  let custom: k8s.CustomObjectsApi;
+  let storeDir: string;
+  let work: string;
+  let front: string;
+  let bucket: string;
+  let op: Awaited<ReturnType<typeof runOperator>> | undefined;
+
+  const start = (identity: string) =>
+    runOperator({
+      kc, log: pino({ level: 'silent' }), namespace: NS, image: 'test', hubUrl: 'http://hub:8090', hubAudience: 'eks-node-log-mcp-hub',
+      collectorServiceAccount: 'agent', agentSelector: 'app.kubernetes.io/component=agent', leaderElect: true, identity,
+      healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2, collectTimeoutSeconds: 120,
+      nodeGoneGraceSeconds: 5, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: `file://${storeDir}`, catalog: CompiledCatalog.load(),
+      ssm: { bucket, region: 'us-east-1', endpoint: front, credentials: creds },
+    });
+  const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
+  const frontJson = async (path: string, body?: unknown) => (await fetch(`${front}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})).json();
+
+  beforeAll(async () => {
+    front = inject('ssmEndpoint');
+    cp = await startControlPlane();
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await installCrds(cp);
+    await ensureNamespace(kc, NS);
+    await createNode(kc, NODE, INSTANCE, 'us-east-1b');
+    storeDir = await mkdtemp(join(tmpdir(), 'enlm-ssm-store-'));
+    work = await mkdtemp(join(tmpdir(), 'enlm-ssm-work-'));
+    bucket = `enlm-ssm-${randomUUID().slice(0, 8)}`;
+    await new S3Client({ region: 'us-east-1', endpoint: inject('motoEndpoint'), credentials: creds, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await op?.stop();
+    await cp?.stop();
+    await rm(storeDir, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('starts one automation, survives an operator restart without a second execution, and ingests what the runbook uploaded', async () => {
+    const before = (await frontJson('/__front/stats')) as { executions: number };
+    op = await start('ssm-op-1');
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name: 'by-ssm' }, spec: { nodeName: NODE, method: 'ssm' } } });
+    await waitFor(async () => Boolean((await get('by-ssm')).status?.ssmExecutionId), 20_000, 'execution recorded');
+    const first = await get('by-ssm');
+    expect(first.status).toMatchObject({ phase: 'Collecting', method: 'ssm', instanceId: INSTANCE, region: 'us-east-1' });
+    const executions = (await frontJson('/__front/automation')) as Array<{ id: string; documentName: string; parameters: Record<string, string[]>; clientToken: string }>;
+    const ex = executions.find((e) => e.id === first.status!.ssmExecutionId)!;
+    expect(ex).toMatchObject({ documentName: 'AWSSupport-CollectEKSInstanceLogs', clientToken: first.metadata!.uid, parameters: { EKSInstanceId: [INSTANCE], LogDestination: [bucket] } });
+
+    // crash between "started" and "recorded": stop the operator and erase the id it wrote
+    await op.stop();
+    op = undefined;
+    await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name: 'by-ssm', body: { status: { ssmExecutionId: null } } }, mergePatch);
+    op = await start('ssm-op-2');
+    await waitFor(async () => (await get('by-ssm')).status?.ssmExecutionId === ex.id, 30_000, 'same execution re-found');
+    const after = (await frontJson('/__front/stats')) as { executions: number };
+    expect(after.executions - before.executions).toBe(1);
+
+    // the runbook's part: upload eks-log-collector.sh's archive, then finish the execution
+    const { archive } = await writeSampleBundle(work);
+    const key = `eks_${INSTANCE}_2026-11-24_1200-UTC_0.7.8.tar.gz`;
+    await new S3Client({ region: 'us-east-1', endpoint: inject('motoEndpoint'), credentials: creds, forcePathStyle: true }).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(archive) }));
+    await frontJson(`/__front/automation/${ex.id}/status`, { status: 'Success' });
+    await waitFor(async () => (await get('by-ssm')).status?.phase === 'Completed', 30_000, 'Completed');
+    const done = await get('by-ssm');
+    expect(done.status?.findings?.total).toBeGreaterThan(0);
+    expect(done.status?.findings?.top?.length).toBeGreaterThan(0);
+    expect(done.status?.bundle?.files).toBeGreaterThan(5);
+    const stored = await new FsBundleStore(storeDir).getBuffer(`bundles/${NODE}/${done.status!.bundle!.id}/findings.json`);
+    expect(JSON.parse(stored.toString()).summary).toMatchObject({ critical: done.status!.findings!.critical });
+  });
+
+  it('fails the collection with the runbook failure when the automation fails', async () => {
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name: 'ssm-fails' }, spec: { instanceId: INSTANCE, method: 'ssm' } } });
+    await waitFor(async () => Boolean((await get('ssm-fails')).status?.ssmExecutionId), 20_000, 'execution recorded');
+    const id = (await get('ssm-fails')).status!.ssmExecutionId!;
+    await frontJson(`/__front/automation/${id}/status`, { status: 'Failed', failureMessage: 'Step fails when it is executing: instance not managed' });
+    await waitFor(async () => (await get('ssm-fails')).status?.phase === 'Failed', 20_000, 'Failed');
+    expect((await get('ssm-fails')).status?.message).toMatch(/instance not managed/);
+  });
+});
