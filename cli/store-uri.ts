@@ -12,7 +12,7 @@ export interface StoreUriOptions {
 
 /**
  * `--store` accepts a directory (the embedded default) or `s3://bucket/prefix` (the hub). Returns the
- * store and the URI that status fields show for it.
+ * store and the base that status URIs use for it (`store://` for a directory: a path inside the hub pod means nothing to a reader).
  */
 export function openStore(uri: string, o: StoreUriOptions = {}): { store: BundleStore; uri: string } {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
@@ -28,6 +28,6 @@ export function openStore(uri: string, o: StoreUriOptions = {}): { store: Bundle
     });
     return { store, uri: `s3://${m[1]}${prefix ? `/${prefix}` : ''}` };
   }
-  const dir = resolve(uri);
-  return { store: new FsBundleStore(dir), uri: `file://${dir}` };
+  // status fields never show a pod's filesystem path: `store://<key>` names a key in the hub's store
+  return { store: new FsBundleStore(resolve(uri)), uri: 'store://' };
 }

@@ -4,7 +4,7 @@ import type { SsmAutomationPort } from '../backends/ssm-automation.js';
 import type { SsmBundleIngest } from '../backends/ssm-ingest.js';
 import { jobPod, type JobPodOptions, jobPodName } from '../backends/job-pod.js';
 import type { ClusterClient } from '../cluster-client.js';
-import { bundleStatus } from '../completion-status.js';
+import { completedCollectionStatus } from '../../core/bundle/collection-status.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { OperatorMetrics } from '../metrics.js';
@@ -185,13 +185,11 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
     const node = st.nodeName ?? st.instanceId;
     const res = await ssm.ingest.ingest(key, node, collectionBundleId(nlc.metadata?.creationTimestamp, nlc.metadata!.uid!));
     const now = new Date(this.now());
+    const bytes = res.manifest.files.reduce((n, f) => n + (f.size ?? 0), 0);
     await this.patch(nlc, {
-      phase: 'Completed',
-      completionTime: now.toISOString(),
-      ...bundleStatus(res, ssm.uriBase),
-      message: `${res.findings.findings.length} findings`,
+      ...completedCollectionStatus(res, bytes, ssm.uriBase, now.getTime()),
       conditions: setCondition(nlc.status?.conditions, { type: 'Complete', status: 'True', reason: 'Ingested', message: `bundle ${res.bundleId}`, observedGeneration: nlc.metadata?.generation }, now),
-    } as Status);
+    });
     return {};
   }
 

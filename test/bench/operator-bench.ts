@@ -46,7 +46,7 @@ try {
     kc, log: pino({ level: 'silent' }), namespace: NS, image: 'bench', hubUrl: 'http://hub:8090', hubAudience: 'eks-node-log-mcp-hub',
     collectorServiceAccount: 'agent', agentSelector: 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/component=agent',
     leaderElect: false, healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: QPS, burst: BURST, concurrency: 4,
-    collectTimeoutSeconds: 600, nodeGoneGraceSeconds: 60, pollSeconds: 30, store: new FsBundleStore(storeDir), storeUri: `file://${storeDir}`,
+    collectTimeoutSeconds: 600, nodeGoneGraceSeconds: 60, pollSeconds: 30, store: new FsBundleStore(storeDir), storeUri: 'store://',
     catalog: CompiledCatalog.load(),
   });
 

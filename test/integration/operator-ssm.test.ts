@@ -37,7 +37,7 @@ describe('operator SSM method', () => {
       kc, log: pino({ level: 'silent' }), namespace: NS, image: 'test', hubUrl: 'http://hub:8090', hubAudience: 'eks-node-log-mcp-hub',
       collectorServiceAccount: 'agent', agentSelector: 'app.kubernetes.io/component=agent', leaderElect: true, identity,
       healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2, collectTimeoutSeconds: 120,
-      nodeGoneGraceSeconds: 5, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: `file://${storeDir}`, catalog: CompiledCatalog.load(),
+      nodeGoneGraceSeconds: 5, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
       ssm: { bucket, region: 'us-east-1', endpoint: front, credentials: creds },
     });
   const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;

@@ -45,7 +45,7 @@ describe('operator on a real API server', () => {
       kc, log, namespace: NS, image: 'eks-node-log-mcp:test', hubUrl: 'http://hub.enlm-system.svc:8090', hubAudience: 'eks-node-log-mcp-hub',
       collectorServiceAccount: 'eks-node-log-mcp-agent', agentSelector: 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/component=agent',
       leaderElect: true, identity: 'op-test-1', healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2,
-      collectTimeoutSeconds: 8, nodeGoneGraceSeconds: 1, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: `file://${storeDir}`, catalog: CompiledCatalog.load(),
+      collectTimeoutSeconds: 8, nodeGoneGraceSeconds: 1, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
     });
   });
   afterAll(async () => {

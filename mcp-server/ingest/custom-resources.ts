@@ -1,0 +1,30 @@
+import * as k8s from '@kubernetes/client-node';
+import type { NodeLogCollection, PacketCapture } from '../../crds/types.js';
+import { apiStatus } from '../kube/kube-client.js';
+
+const GROUP = 'eksnodelog.io';
+const VERSION = 'v1alpha1';
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+type Plural = 'nodelogcollections' | 'packetcaptures';
+type ByPlural = { nodelogcollections: NodeLogCollection; packetcaptures: PacketCapture };
+
+/** The hub's reads and status writes of the two custom resources (its only adapter to them). */
+export class CustomResources {
+  constructor(private readonly custom: k8s.CustomObjectsApi) {}
+
+  /** The resource, or undefined when it does not exist (NotFound is an answer, not an error). */
+  async get<P extends Plural>(plural: P, namespace: string, name: string): Promise<ByPlural[P] | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, name })) as ByPlural[P];
+    } catch (err) {
+      if (apiStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** JSON merge patch of the status subresource: sets the fields given, keeps the operator's others. */
+  async patchStatus(plural: Plural, namespace: string, name: string, status: object): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural, namespace, name, body: { status } }, MERGE);
+  }
+}
