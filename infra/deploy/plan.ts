@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+
+/** Everything a deploy is decided by; no secrets (none are needed: roles come from the caller's AWS session). */
+export interface DeployChoices {
+  region: string;
+  cluster: string;
+  identity: 'irsa' | 'pod-identity';
+  /** required with irsa */
+  oidcProviderArn?: string;
+  ssmEnabled: boolean;
+  /** node-group instance roles, only with ssmEnabled */
+  nodeRoleArns: string[];
+  namespace: string;
+  release: string;
+  gateway: boolean;
+  gatewayTargetUrl?: string;
+  kubeContext?: string;
+  /** skip CDK's interactive approval of IAM changes */
+  approve: boolean;
+}
+
+export interface DeployPaths {
+  repoRoot: string;
+  /** private temporary directory (mode 0700) for the outputs and values files */
+  workDir: string;
+}
+
+export type PlanStep =
+  | { kind: 'exec'; title: string; argv: string[]; env?: Record<string, string> }
+  | { kind: 'write-namespace'; title: string; path: string; namespace: string }
+  | { kind: 'render-values'; title: string; outputsFile: string; stackName: string; valuesFile: string };
+
+export interface DeployPlan {
+  stackName: string;
+  steps: PlanStep[];
+}
+
+export function stackNameFor(cluster: string): string {
+  return `EksNodeLogMcpHub-${cluster}`;
+}
+
+/**
+ * The deploy as data: CDK deploy of the hub, values rendered from its outputs, the namespace (with
+ * the Pod Security label the privileged agent needs), then `helm upgrade --install`. Every command
+ * is an argv array (never a shell line); `--dry-run` prints this plan, a real run executes it.
+ */
+export function buildDeployPlan(c: DeployChoices, p: DeployPaths): DeployPlan {
+  if (c.identity === 'irsa' && !c.oidcProviderArn) throw new Error('identity irsa needs the cluster OIDC provider ARN');
+  if (!c.ssmEnabled && c.nodeRoleArns.length > 0) throw new Error('node roles are only granted with the SSM method');
+  const stackName = stackNameFor(c.cluster);
+  const outputsFile = join(p.workDir, 'hub-outputs.json');
+  const valuesFile = join(p.workDir, 'hub-values.yaml');
+  const nsFile = join(p.workDir, 'namespace.yaml');
+  const ctx = (k: string, v: string | undefined) => (v === undefined || v === '' ? [] : ['-c', `${k}=${v}`]);
+  const kube = c.kubeContext ? ['--context', c.kubeContext] : [];
+  const helmKube = c.kubeContext ? ['--kube-context', c.kubeContext] : [];
+  const node = join(p.repoRoot, 'node_modules', '.bin', 'node');
+
+  const cdk: string[] = [
+    join(p.repoRoot, 'node_modules', '.bin', 'cdk'), 'deploy', stackName,
+    '--app', `${node} ${join(p.repoRoot, 'dist', 'infra', 'app.js')}`,
+    '--require-approval', c.approve ? 'never' : 'broadening',
+    '--outputs-file', outputsFile,
+    ...ctx('stackName', stackName),
+    ...ctx('clusterName', c.cluster),
+    ...ctx('namespace', c.namespace),
+    ...ctx('releaseName', c.release),
+    ...ctx('identity', c.identity),
+    ...ctx('oidcProviderArn', c.identity === 'irsa' ? c.oidcProviderArn : undefined),
+    ...ctx('ssmEnabled', String(c.ssmEnabled)),
+    ...ctx('nodeRoleArns', c.nodeRoleArns.join(',')),
+    ...ctx('gateway', String(c.gateway)),
+    ...ctx('gatewayTargetUrl', c.gatewayTargetUrl),
+  ];
+  return {
+    stackName,
+    steps: [
+      { kind: 'exec', title: `Deploy the hub stack ${stackName} in ${c.region}`, argv: cdk, env: { AWS_REGION: c.region } },
+      { kind: 'render-values', title: 'Render Helm values from the stack outputs', outputsFile, stackName, valuesFile },
+      { kind: 'write-namespace', title: `Namespace ${c.namespace} (Pod Security: privileged, for the node agent)`, path: nsFile, namespace: c.namespace },
+      { kind: 'exec', title: `Apply namespace ${c.namespace}`, argv: ['kubectl', ...kube, 'apply', '-f', nsFile] },
+      {
+        kind: 'exec',
+        title: `Install the chart as release ${c.release}`,
+        argv: [
+          'helm', 'upgrade', '--install', c.release, join(p.repoRoot, 'charts', 'eks-node-log-mcp'),
+          '--namespace', c.namespace, ...helmKube, '-f', valuesFile,
+        ],
+      },
+    ],
+  };
+}
+
+/** The namespace manifest the plan applies (the agent and one-shot collectors are privileged). */
+export function namespaceManifest(namespace: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Namespace',
+    'metadata:',
+    `  name: ${namespace}`,
+    '  labels:',
+    '    pod-security.kubernetes.io/enforce: privileged',
+    '    app.kubernetes.io/part-of: eks-node-log-mcp',
+    '',
+  ].join('\n');
+}
