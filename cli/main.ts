@@ -6,6 +6,9 @@ import { runServe } from './commands/serve-command.js';
 import { runBaseline } from './commands/baseline-command.js';
 import { runPcapCommand } from './commands/pcap-command.js';
 import { runImportCapture } from './commands/import-capture-command.js';
+import { runDeploy } from './commands/deploy-command.js';
+import { runCollectCommand } from './commands/collect-command.js';
+import { runCaptureCommand } from './commands/capture-command.js';
 import { runOperatorCommand } from './commands/operator-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
@@ -19,6 +22,8 @@ const positiveInt = (v: string) => {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive integer');
   return n;
 };
+
+const collectValues = (v: string, prev: string[] = []) => [...prev, v];
 
 const program = new Command()
   .name('eks-node-log-mcp')
@@ -52,15 +57,31 @@ program
 program
   .command('serve')
   .description('Serve the MCP tools over the filesystem store: HTTP on 127.0.0.1:8080/mcp, or --stdio')
-  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--store <dir|s3://bucket/prefix>', 'bundle store (s3:// with --in-cluster; region from AWS_REGION)', config.storeDir)
   .option('--stdio', 'speak MCP on stdin/stdout instead of HTTP')
-  .option('--host <host>', 'listen address (loopback only)', '127.0.0.1')
+  .option('--host <host>', 'listen address (loopback only, unless --in-cluster)', '127.0.0.1')
   .option('--port <port>', 'listen port', positiveInt, 8080)
   .option('--sops <dir>', 'runbooks directory', defaultSopsDir())
   // test only, hidden: adds the MCP conformance suite's fixture tools/resources/prompts (mcp-server/conformance-fixtures.ts)
   .addOption(new Option('--conformance-fixtures', 'also serve the MCP conformance suite fixtures (testing only)').hideHelp())
-  .action(async (o: { store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean }) => {
-    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
+  // cluster mode (mcp-server/auth, mcp-server/ingest): --store may then also be s3://bucket/prefix
+  .option('--in-cluster', 'require Kubernetes bearer tokens on /mcp (TokenReview, SubjectAccessReview) and serve the ingest endpoint')
+  .option('--kubeconfig <path>', "with --in-cluster: API credentials from this kubeconfig instead of the pod's service account")
+  .option('--ingest-port <n>', 'with --in-cluster: port of the collectors\' upload endpoint', positiveInt, 8090)
+  .option('--namespace <ns>', 'with --in-cluster: namespace of the NodeLogCollections and PacketCaptures (default POD_NAMESPACE)', config.podNamespace)
+  .option('--collector-sa <ns:name>', 'with --in-cluster: service account allowed to upload (repeatable)', collectValues)
+  .option('--audience <aud>', 'with --in-cluster: audience MCP bearer tokens must carry (repeatable; default the API server\'s)', collectValues)
+  .option('--kms-key-id <id>', 'with an s3:// store: KMS key for server-side encryption')
+  .option('--max-bundle-bytes <n>', 'with --in-cluster: largest bundle upload accepted (default 4 GiB)', positiveInt)
+  .action(async (o: {
+    store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean;
+    inCluster?: boolean; kubeconfig?: string; ingestPort: number; namespace?: string; collectorSa?: string[]; audience?: string[]; kmsKeyId?: string; maxBundleBytes?: number;
+  }) => {
+    if (!o.inCluster && (o.kubeconfig || o.collectorSa || o.audience || o.store.startsWith('s3://'))) throw new InvalidArgumentError('--kubeconfig, --collector-sa, --audience and an s3:// store need --in-cluster');
+    const inCluster = o.inCluster
+      ? { kubeconfig: o.kubeconfig, ingestPort: o.ingestPort, namespace: o.namespace, collectorSa: o.collectorSa ?? [], audience: o.audience ?? [], region: config.awsRegion, kmsKeyId: o.kmsKeyId, maxBundleBytes: o.maxBundleBytes }
+      : undefined;
+    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures, inCluster }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program
@@ -121,6 +142,60 @@ program
   .addOption(new Option('--aws-endpoint <url>', 'AWS endpoint override (testing only)').hideHelp())
   .action(async (o: Parameters<typeof runOperatorCommand>[0]) => {
     await runOperatorCommand(o, pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
+  });
+
+program
+  .command('capture')
+  .description("Capture packets on this host (its network namespace, a pod's, a PID's or a netns file) into the store and analyse them")
+  .option('--netns <path>', 'network namespace file, e.g. /run/netns/x')
+  .option('--pid <n>', "the network namespace of this process", positiveInt)
+  .option('--pod-uid <uid>', 'the network namespace of this pod (found through its kubepods cgroup)')
+  .option('--pod <namespace/name>', 'the same, the UID looked up in /var/log/pods (exact name only)')
+  .option('--interface <name>', 'interface in that namespace', 'any')
+  .option('--filter <bpf>', 'BPF filter, compiled with tcpdump -d before anything runs')
+  .option('--duration <seconds>', 'capture length, 1 to 3600', positiveInt, 30)
+  .option('--max-packets <n>', 'stop after this many packets', positiveInt)
+  .option('--max-bytes <n>', 'stop once the capture holds this many bytes (default 512 MiB)', positiveInt)
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--node <name>', 'node name to file the capture under', 'local')
+  .option('--host-root <dir>', "where the host's / is mounted (/proc, /sys/fs/cgroup)", '/')
+  .option('--json', 'print the result and analysis as one JSON document')
+  .action(async (o: { netns?: string; pid?: number; podUid?: string; pod?: string; interface: string; filter?: string; duration: number; maxPackets?: number; maxBytes?: number; store: string; node: string; hostRoot: string; json?: boolean }) => {
+    process.exitCode = await runCaptureCommand(o, log);
+  });
+
+program
+  .command('collect')
+  .description('Collect this host (logs, network, storage and system state) into the store and analyse it; run as root for a complete bundle')
+  .option('--categories <list>', 'comma-separated: Base, Device, Networking, Runtime, System or All', 'All')
+  .option('--since <duration>', 'how far back journals go, e.g. 30m, 2h, 1d', '2h')
+  .option('--store <dir>', 'filesystem store', config.storeDir)
+  .option('--host-root <dir>', "where the host's / is mounted", '/')
+  .option('--json', 'print one JSON document to stdout')
+  .action(async (o: { categories: string; since: string; store: string; hostRoot: string; json?: boolean }) => {
+    process.exitCode = await runCollectCommand(o, log);
+  });
+
+program
+  .command('deploy')
+  .description('Provision the hub (CDK: S3, KMS, IAM) for an EKS cluster and install the Helm chart; asks for what flags leave open')
+  .option('--region <region>', 'a region, "current" or "all" (search every enabled region)')
+  .option('--cluster <name>', 'EKS cluster name')
+  .addOption(new Option('--identity <mode>', 'how pods get AWS credentials').choices(['pod-identity', 'irsa']))
+  .option('--ssm', 'enable the SSM collection method (grants the node roles)')
+  .option('--no-ssm', 'do not enable the SSM method')
+  .option('--node-role <arn>', 'node-group instance role to grant (repeatable; default: every node group of the cluster)', collect)
+  .option('--namespace <ns>', 'namespace of the release', 'eks-node-log-mcp')
+  .option('--release <name>', 'Helm release name', 'eks-node-log-mcp')
+  .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster')
+  .option('--gateway-target-url <url>', "https URL of the chart's Ingress the gateway forwards to")
+  .option('--kube-context <ctx>', 'kubeconfig context of the cluster')
+  .option('--yes', 'non-interactive: ask nothing, approve IAM changes')
+  .option('--dry-run', 'print the commands instead of running them')
+  .action(async (o: { region?: string; cluster?: string; identity?: 'irsa' | 'pod-identity'; ssm?: boolean; nodeRole?: string[]; namespace: string; release: string; gateway?: boolean; gatewayTargetUrl?: string; kubeContext?: string; yes?: boolean; dryRun?: boolean }, cmd: Command) => {
+    // commander defaults --ssm/--no-ssm to true; only an explicit flag counts as an answer.
+    const ssm = cmd.getOptionValueSource('ssm') === 'cli' ? o.ssm : undefined;
+    process.exitCode = await runDeploy({ ...o, ssm, interactive: !o.yes && process.stdin.isTTY === true }, log);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Caller } from './auth/caller.js';
+import { type McpAuth, mcpAuthMiddleware } from './auth/mcp-auth.js';
 import { createMcpServer } from './server.js';
 import type { ToolDeps } from './tool-definition.js';
 
@@ -12,6 +14,13 @@ export interface HttpOptions {
   allowedOrigins?: string[];
   /** test only: register the conformance suite's fixtures next to the real tools (conformance-fixtures.ts) */
   conformanceFixtures?: boolean;
+  /**
+   * In-cluster mode: Kubernetes bearer tokens are required on /mcp (TokenReview) and each tool call
+   * is authorised (SubjectAccessReview), so the server may bind a non-loopback address.
+   */
+  auth?: McpAuth;
+  /** with `auth`: Host header values accepted (DNS rebinding); unset accepts any, the token being the guard */
+  allowedHosts?: string[];
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -23,14 +32,17 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
  * are not offered; every tool answers within its request.
  */
 export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  if (!LOOPBACK.has(o.host)) {
+  if (!o.auth && !LOOPBACK.has(o.host)) {
     throw new Error(`refusing to listen on ${o.host}: without authentication the MCP endpoint stays on loopback (authentication comes with the in-cluster service)`);
   }
   // the SDK's app validates the Host header against loopback names (DNS rebinding protection)
-  const app = createMcpExpressApp({ host: o.host });
+  const app = o.auth ? authenticatedApp(o.allowedHosts) : createMcpExpressApp({ host: o.host });
   app.use(originCheck(o.allowedOrigins ?? []));
-  app.post('/mcp', async (req: Request, res: Response) => {
-    const server = createMcpServer(deps, undefined, { conformanceFixtures: o.conformanceFixtures });
+  const gate = o.auth ? [mcpAuthMiddleware(o.auth, deps.log)] : [];
+  app.post('/mcp', ...gate, async (req: Request, res: Response) => {
+    // per request: the authenticated caller reaches the tool handlers (labels on created resources)
+    const caller = res.locals.caller as Caller | undefined;
+    const server = createMcpServer(caller ? { ...deps, caller } : deps, undefined, { conformanceFixtures: o.conformanceFixtures });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();
@@ -64,6 +76,17 @@ export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ serve
     url: `http://${host}:${port}/mcp`,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/**
+ * The in-cluster app: the SDK's factory would warn on a wildcard bind without a Host allow-list; here
+ * the bearer token is the guard against DNS rebinding (a browser page cannot attach the token).
+ */
+function authenticatedApp(allowedHosts: string[] | undefined): express.Express {
+  if (allowedHosts?.length) return createMcpExpressApp({ host: '0.0.0.0', allowedHosts });
+  const app = express();
+  app.use(express.json());
+  return app;
 }
 
 /** Browsers send Origin: only loopback pages (and configured ones) may call a local MCP server. */

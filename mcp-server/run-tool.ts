@@ -12,7 +12,8 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
   const t0 = performance.now();
   try {
     const out = (await tool.handler(args as never, deps)) as Record<string, unknown>;
-    deps.log.debug({ tool: tool.name, ms: Math.round(performance.now() - t0) }, 'Tool call');
+    // `user`: in-cluster, who asked (the audit trail beside the API server's own)
+    deps.log.debug({ tool: tool.name, user: deps.caller?.username, ms: Math.round(performance.now() - t0) }, 'Tool call');
     return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
   } catch (err) {
     if (err instanceof ToolError || err instanceof UnknownBundleError || err instanceof WindowError) {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { z, ZodRawShape } from 'zod';
 import type { CompiledCatalog } from '../core/rules/compiled-catalog.js';
+import type { Caller } from './auth/caller.js';
+import type { ClusterPort } from './cluster/cluster-port.js';
 import type { BundleStore } from '../core/store/bundle-store.js';
 
 /** What every tool handler gets (STYLE.md 3: handlers get their dependencies, never build clients). */
@@ -12,6 +14,32 @@ export interface ToolDeps {
   log: Logger;
   /** directory of the runbooks (sops/*.md) */
   sopsDir: string;
+  /** local mode only: starts a packet capture on this host (wired by the CLI to collector/capture); unset elsewhere */
+  localCapture?: (req: LocalCaptureToolRequest) => Promise<{ captureId: string; endsBy: string }>;
+  /** local mode only: collects this host into the store and ingests it (wired by the CLI to collector/local-collect); unset elsewhere */
+  localCollector?: (req: LocalCollectToolRequest) => Promise<{ node: string; bundleId: string }>;
+  /** in-cluster HTTP: the authenticated user of this request (label/annotate what they create); unset locally */
+  caller?: Caller;
+  /** in-cluster: the custom resources and Nodes (collect, batch_collect, tcpdump_capture create; status, history, cluster_health read); unset locally */
+  cluster?: ClusterPort;
+}
+
+/** What collect with node `local` asks the local collector for. */
+export interface LocalCollectToolRequest {
+  /** Base|Device|Networking|Runtime|System|All */
+  categories?: string[];
+  /** journal window, ms back from now */
+  sinceMs: number;
+}
+
+/** What tcpdump_capture asks the local capture runner for; validation happens there, before anything runs. */
+export interface LocalCaptureToolRequest {
+  /** the pod's network namespace (looked up on this host), else the host's */
+  pod?: { namespace: string; name: string };
+  iface?: string;
+  filter?: string;
+  durationSeconds: number;
+  maxPackets?: number;
 }
 
 export interface ToolAnnotations {

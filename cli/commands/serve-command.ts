@@ -5,6 +5,9 @@ import { FsBundleStore } from '../../core/store/fs-store.js';
 import { startHttp } from '../../mcp-server/http.js';
 import { startStdio } from '../../mcp-server/stdio.js';
 import type { ToolDeps } from '../../mcp-server/tool-definition.js';
+import { localCaptureDep } from './capture-command.js';
+import { localCollectorDep } from './collect-command.js';
+import { type InClusterServeOptions, startInCluster } from './serve-in-cluster.js';
 
 export interface ServeOptions {
   store: string;
@@ -14,10 +17,24 @@ export interface ServeOptions {
   sopsDir: string;
   /** test only (hidden flag): serve the MCP conformance suite's fixtures too, over HTTP */
   conformanceFixtures?: boolean;
+  /** cluster mode (serve-in-cluster.ts): Kubernetes auth on /mcp plus the ingest endpoint */
+  inCluster?: Omit<InClusterServeOptions, 'store' | 'host' | 'port' | 'sopsDir'>;
 }
 
 /** `serve`: the MCP server over the filesystem store, on loopback HTTP (default) or stdio. */
 export async function runServe(o: ServeOptions, log: Logger): Promise<void> {
+  if (o.inCluster) {
+    if (o.stdio || o.conformanceFixtures) throw new Error('--in-cluster serves HTTP only (no --stdio, no --conformance-fixtures)');
+    const srv = await startInCluster({ ...o.inCluster, store: o.store, host: o.host, port: o.port, sopsDir: o.sopsDir }, log);
+    process.stderr.write(`MCP endpoint: ${srv.mcpUrl}, ingest endpoint: ${srv.ingestUrl}\n`);
+    const stopCluster = () => {
+      log.info('Shutting down');
+      void srv.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', stopCluster);
+    process.once('SIGINT', stopCluster);
+    return;
+  }
   const deps: ToolDeps = {
     store: new FsBundleStore(resolve(o.store)),
     catalog: CompiledCatalog.load(),
@@ -25,6 +42,8 @@ export async function runServe(o: ServeOptions, log: Logger): Promise<void> {
     log,
     sopsDir: resolve(o.sopsDir),
   };
+  deps.localCapture = localCaptureDep(deps.store, log);
+  deps.localCollector = localCollectorDep(deps.store, deps.catalog, log);
   if (o.stdio) {
     if (o.conformanceFixtures) throw new Error('--conformance-fixtures is for the HTTP server only (the conformance suite speaks HTTP)');
     await startStdio(deps);

@@ -3,14 +3,17 @@ import { listBundles, loadManifest } from '../../core/query/bundle-ref.js';
 import { findingsCache } from '../../core/query/findings-cache.js';
 import { bundleKeys } from '../../core/store/bundle-store.js';
 import { defineTool, READ_ONLY, ToolError } from '../tool-definition.js';
+import { clusterCall, collectionOutput, collectionView } from './cluster-shared.js';
 
 const MAX = 100;
+/** collections listed beside the bundles (newest first): history is an index, batch_status the detail */
+const MAX_COLLECTIONS = 20;
 
 export const historyTool = defineTool({
   name: 'history',
   title: 'List bundles',
   description:
-    'Lists the bundles in the store, newest first, for one node or for all nodes, with when they were collected and how. ' +
+    'Lists the bundles in the store, newest first, for one node or for all nodes, with when they were collected and how, and in a cluster also the newest NodeLogCollections and their phases. ' +
     'Use it to find a node name and bundle id, or to pick an older bundle to compare with.',
   inputSchema: {
     node: z.string().min(1).max(253).optional().describe('only this node (node name as filed); default: every node'),
@@ -25,6 +28,7 @@ export const historyTool = defineTool({
     total: z.number().int(),
     next_cursor: z.string().nullable(),
     truncated: z.boolean(),
+    collections: z.array(collectionOutput).optional().describe(`in-cluster server: the node's (or all) NodeLogCollections, newest first, at most ${MAX_COLLECTIONS} (first page only)`),
   },
   annotations: READ_ONLY,
   handler: async (a, deps) => {
@@ -43,6 +47,10 @@ export const historyTool = defineTool({
       return { node: b.node, bundleId: b.bundleId, instanceId: m.instanceId, collectedAt: m.collectedAt, ingestedAt: m.ingestedAt, status: m.status, method: m.method, files: m.files.length, findings };
     }));
     const next = offset + size < all.length ? String(offset + size) : null;
-    return { bundles, total: all.length, next_cursor: next, truncated: next !== null };
+    const cluster = deps.cluster;
+    const collections = cluster && offset === 0
+      ? (await clusterCall(cluster.listCollections({ node: a.node, limit: MAX_COLLECTIONS }))).map((c) => collectionView(cluster, c))
+      : undefined;
+    return { bundles, total: all.length, next_cursor: next, truncated: next !== null, ...(collections ? { collections } : {}) };
   },
 });

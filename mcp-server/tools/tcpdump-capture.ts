@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../tool-definition.js';
+import { captureOnCluster } from './cluster-capture.js';
 import { notAvailable } from './not-yet.js';
 
 export const tcpdumpCaptureTool = defineTool({
@@ -9,7 +10,7 @@ export const tcpdumpCaptureTool = defineTool({
     "Starts a bounded packet capture (BPF filter, duration, packet and size caps) in a node's or a pod's network namespace. " +
     'Use it when logs point at the network (DNS timeouts, resets, MTU) and you need the packets; analyse with tcpdump_analyze.',
   inputSchema: {
-    node: z.string().min(1).max(253).describe('node name or instance id'),
+    node: z.string().min(1).max(253).describe('node name, EC2 instance id, or "local" for this host'),
     pod: z.object({ namespace: z.string().max(63), name: z.string().max(253) }).optional().describe("capture in this pod's network namespace (default: the host's)"),
     interface: z.string().max(15).optional().describe('interface (default any)'),
     filter: z.string().max(1024).optional().describe('BPF filter, validated by compiling it (e.g. "udp port 53")'),
@@ -18,6 +19,15 @@ export const tcpdumpCaptureTool = defineTool({
   },
   outputSchema: { captureId: z.string(), phase: z.string() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  handler: async () =>
-    notAvailable('packet capture', 'the capture runner comes with the node agent, which this local server does not run', 'capture with tcpdump on the node and analyse the pcap with `eks-node-log-mcp pcap <file>` once it exists'),
+  handler: async (a, deps) => {
+    // local mode: the capture runs on this host in the background; tcpdump_analyze answers once it ends
+    if (a.node === 'local' && deps.localCapture) {
+      const r = await deps.localCapture({ pod: a.pod, iface: a.interface, filter: a.filter, durationSeconds: a.duration_seconds ?? 60, maxPackets: a.max_packets });
+      deps.log.info({ node: a.node, captureId: r.captureId, endsBy: r.endsBy }, 'Started capture');
+      return { captureId: r.captureId, phase: 'Capturing' };
+    }
+    // in a cluster: a PacketCapture resource, which the operator runs through the node's agent or a job
+    if (a.node !== 'local' && deps.cluster) return captureOnCluster(a, deps.cluster, deps);
+    return notAvailable('packet capture', 'the capture runner comes with the node agent, which this local server does not run', 'capture with tcpdump on the node and analyse the pcap with `eks-node-log-mcp pcap <file>` once it exists');
+  },
 });

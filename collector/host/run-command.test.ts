@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { hostArgv, runCommand } from './run-command.js';
+
+function sink(): Writable & { data: () => string } {
+  const chunks: Buffer[] = [];
+  const w = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) as Writable & { data: () => string };
+  w.data = () => Buffer.concat(chunks).toString('utf8');
+  return w;
+}
+const local = { inPod: false, timeoutMs: 10_000, maxBytes: 1 << 20 };
+
+describe('runCommand', () => {
+  it('streams stdout of an argv and reports ok', async () => {
+    const s = sink();
+    const r = await runCommand(['echo', 'hello; $(rm -rf /)'], s, local);
+    expect(r.status).toBe('ok');
+    // argv, not a shell: the metacharacters arrive as text
+    expect(s.data()).toBe('hello; $(rm -rf /)\n');
+  });
+
+  it('when a command hangs, the timeout kills it and its whole process group', async () => {
+    const t0 = Date.now();
+    const s = sink();
+    // the grandchild sleep would keep the pipe open if only the direct child were killed
+    const r = await runCommand(['sh', '-c', 'echo started; sleep 30 & sleep 30'], s, { ...local, timeoutMs: 300 });
+    expect(r.status).toBe('timeout');
+    expect(s.data()).toBe('started\n');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('when a command closes its output but keeps running, the timeout still ends it', async () => {
+    const t0 = Date.now();
+    const r = await runCommand(['sh', '-c', 'echo bye; exec >&- 2>&-; sleep 30'], sink(), { ...local, timeoutMs: 300 });
+    expect(r.status).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('when output exceeds the cap, it keeps exactly the cap, stops the command and says truncated', async () => {
+    const s = sink();
+    const t0 = Date.now();
+    const r = await runCommand(['yes'], s, { ...local, maxBytes: 10_000 });
+    expect(r.status).toBe('truncated');
+    expect(r.bytes).toBe(10_000);
+    expect(s.data().length).toBe(10_000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('when the program does not exist, it is recorded missing, not thrown', async () => {
+    const r = await runCommand(['no-such-tool-xyz', '-S'], sink(), local);
+    expect(r).toMatchObject({ status: 'missing', reason: expect.stringContaining('no-such-tool-xyz') });
+  });
+
+  it('when the command fails, the exit code and the last stderr line make the reason', async () => {
+    const r = await runCommand(['ls', '/no/such/dir'], sink(), local);
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/exit 2: .*No such file/);
+  });
+
+  it('in a pod, prefixes nsenter into PID 1 namespaces and keeps the argv intact', () => {
+    expect(hostArgv(['iptables-save'], { inPod: true })).toEqual(['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'iptables-save']);
+    expect(hostArgv(['ip', 'route'], { inPod: false })).toEqual(['ip', 'route']);
+  });
+
+  it('through nsenter, a program missing on the host is recorded missing, or an nsenter refusal is named as such', async () => {
+    const r = await runCommand(['no-such-tool-xyz'], sink(), { ...local, inPod: true });
+    // which one depends on whether this sandbox lets us into PID 1's namespaces; both are records, not throws
+    if (r.status === 'missing') expect(r.reason).toContain('no-such-tool-xyz');
+    else expect(r).toMatchObject({ status: 'failed', reason: expect.stringContaining('cannot enter the host namespaces') });
+  });
+});

@@ -1,0 +1,207 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import picomatch from 'picomatch';
+import { HostPathError, openHostFile, walkHostDir } from './host/host-root.js';
+import { IFACE_NAME } from './host/interfaces.js';
+import { type ExecMode, runCommand } from './host/run-command.js';
+import { httpRequest, type ImdsClient } from './http-get.js';
+import type { SourceRecord, SourceStatus } from './manifest.js';
+import { capStream, dropFirstPartialLine, StagedOutput } from './output.js';
+import { RedactStream, redactText } from './redact.js';
+import type { CommandSourceSpec, FileSourceSpec, HttpSourceSpec, Source } from './sources.js';
+
+/** What every source runner needs; built once per collection by collect.ts. */
+export interface SourceContext {
+  hostRoot: string;
+  stagingDir: string;
+  exec: ExecMode;
+  window: { sinceMs: number; untilMs: number };
+  /** epoch ms after which nothing new starts and running work is cut */
+  deadline: number;
+  now: () => number;
+  commandTimeoutMs: number;
+  httpTimeoutMs: number;
+  maxBytes: number;
+  imds: ImdsClient;
+  interfaces: () => Promise<string[]>;
+  /** redactions per bundle path, summed over sources */
+  redactions: Map<string, number>;
+}
+
+type Outcome = Omit<SourceRecord, 'id' | 'category' | 'kind' | 'ms'>;
+
+const RANK: Record<SourceStatus, number> = { ok: 0, skipped: 1, missing: 2, truncated: 3, failed: 4, timeout: 5 };
+
+export async function runSource(s: Source, ctx: SourceContext): Promise<Outcome> {
+  if (s.kind === 'file') return runFileSource(s, ctx);
+  if (s.kind === 'command') return runCommandSource(s, ctx);
+  return runHttpSource(s, ctx);
+}
+
+function countRedactions(ctx: SourceContext, rel: string, n: number): void {
+  if (n > 0) ctx.redactions.set(rel, (ctx.redactions.get(rel) ?? 0) + n);
+}
+
+const remaining = (ctx: SourceContext) => Math.max(1, ctx.deadline - ctx.now());
+
+// ---------------------------------------------------------------- file
+
+async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Outcome> {
+  const max = s.maxBytes ?? ctx.maxBytes;
+  if (s.paths) {
+    for (const p of s.paths) {
+      const r = await copyHostFile(ctx, p, s.output!, max);
+      if (r.status === 'missing' && r.bytes === 0 && !r.exists) continue;
+      return r;
+    }
+    return { status: 'missing', reason: `none of ${s.paths.join(', ')} exists`, outputs: [], bytes: 0, redactions: 0 };
+  }
+  let listing;
+  try {
+    listing = await walkHostDir(ctx.hostRoot, s.from!, { maxFiles: 2000, maxDepth: 6 });
+  } catch (err) {
+    if (err instanceof HostPathError) return { status: err.kind === 'missing' ? 'missing' : 'failed', reason: err.message, outputs: [], bytes: 0, redactions: 0 };
+    throw err;
+  }
+  const isMatch = picomatch(s.match!, { dot: true });
+  const files = listing.files.filter((f) => isMatch(f.rel));
+  if (files.length === 0) return { status: 'missing', reason: `no file under ${s.from} matches ${s.match}`, outputs: [], bytes: 0, redactions: 0 };
+  const out: Outcome = { status: 'ok', outputs: [], bytes: 0, redactions: 0 };
+  const problems: string[] = [];
+  for (const f of files) {
+    if (ctx.now() >= ctx.deadline) {
+      worsen(out, 'timeout', problems, `collection deadline reached after ${out.outputs.length} of ${files.length} files`);
+      break;
+    }
+    const rel = `${s.outputDir}/${f.rel.split('/').map(safeName).join('/')}`;
+    const r = await copyHostFile(ctx, f.hostPath, rel, max);
+    out.outputs.push(...r.outputs);
+    out.bytes += r.bytes;
+    out.redactions += r.redactions;
+    if (r.status !== 'ok') worsen(out, r.status, problems, r.reason ?? r.status);
+  }
+  if (listing.capped) problems.push(`only the first ${listing.files.length} files were listed`);
+  if (problems.length) out.reason = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  return out;
+}
+
+function worsen(out: Outcome, st: SourceStatus, problems: string[], why: string): void {
+  if (RANK[st] > RANK[out.status]) out.status = st;
+  problems.push(why);
+}
+
+const safeName = (n: string) => n.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+$/, '_');
+
+/**
+ * Copies one host file through the redactor. A growing log is copied up to the size it had when
+ * opened (a consistent cut, and no chasing a file written faster than we read); over `max` bytes the
+ * newest `max` bytes are kept, from a line start. Rotated `.gz` logs are decompressed, redacted
+ * and compressed again: redaction must see the text.
+ */
+async function copyHostFile(ctx: SourceContext, hostPath: string, rel: string, max: number): Promise<Outcome & { exists?: boolean }> {
+  let opened;
+  try {
+    opened = await openHostFile(ctx.hostRoot, hostPath);
+  } catch (err) {
+    if (!(err instanceof HostPathError)) throw err;
+    return { status: err.kind === 'missing' ? 'missing' : 'failed', reason: err.message, outputs: [], bytes: 0, redactions: 0, exists: err.kind !== 'missing' };
+  }
+  const { fh, size } = opened;
+  const out = await StagedOutput.open(ctx.stagingDir, rel);
+  const red = new RedactStream();
+  let capped = false;
+  const signal = AbortSignal.timeout(remaining(ctx));
+  try {
+    const magic = Buffer.alloc(2);
+    await fh.read(magic, 0, 2, 0);
+    const gz = size > 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    let bytes: number;
+    if (gz || size === 0) {
+      // a gzip member, or a pseudo-file (/proc, /sys) whose size reads as 0: read to its end, capped
+      const cap = capStream(max, () => (capped = true));
+      const src = fh.createReadStream({ start: 0, autoClose: false, ...(gz ? { end: size - 1 } : {}) });
+      await pipeline(gz ? [src, createGunzip(), cap, red, createGzip(), out.stream] : [src, cap, red, out.stream], { signal });
+      bytes = cap.bytes;
+    } else {
+      const start = size > max ? size - max : 0;
+      capped = start > 0;
+      const src = fh.createReadStream({ start, end: size - 1, autoClose: false });
+      await pipeline(start > 0 ? [src, dropFirstPartialLine(), red, out.stream] : [src, red, out.stream], { signal });
+      bytes = size - start;
+    }
+    countRedactions(ctx, rel, red.count);
+    return capped
+      ? { status: 'truncated', reason: `${hostPath} is larger than ${max} bytes: ${gz ? 'the first' : 'the last'} ${max} kept`, outputs: [rel], bytes, redactions: red.count }
+      : { status: 'ok', outputs: [rel], bytes, redactions: red.count };
+  } catch (err) {
+    await out.close();
+    const e = err as NodeJS.ErrnoException;
+    countRedactions(ctx, rel, red.count);
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: 'timeout', reason: `copying ${hostPath} hit the collection deadline`, outputs: [rel], bytes: 0, redactions: red.count };
+    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') return { status: 'failed', reason: `${hostPath} is not a valid gzip file`, outputs: [rel], bytes: 0, redactions: red.count };
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EIO' || e.code === 'EINVAL') return { status: 'failed', reason: `${hostPath}: ${e.code}`, outputs: [rel], bytes: 0, redactions: red.count };
+    throw err;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------- command
+
+async function runCommandSource(s: CommandSourceSpec, ctx: SourceContext): Promise<Outcome> {
+  const ifaces = s.perInterface ? await ctx.interfaces() : [undefined];
+  if (ifaces.length === 0) return { status: 'missing', reason: 'no physical network interface found', outputs: [], bytes: 0, redactions: 0 };
+  const out: Outcome = { status: 'ok', outputs: [], bytes: 0, redactions: 0 };
+  const problems: string[] = [];
+  for (const iface of ifaces) {
+    if (iface !== undefined && !IFACE_NAME.test(iface)) continue;
+    const sub = (a: string) => (iface === undefined ? a : a.replaceAll('{iface}', iface));
+    const argv = s.argv.map(sub);
+    if (s.journal) argv.push('--since', `@${Math.floor(ctx.window.sinceMs / 1000)}`, '--until', `@${Math.ceil(ctx.window.untilMs / 1000)}`);
+    const rel = sub(s.output);
+    const file = await StagedOutput.open(ctx.stagingDir, rel, s.header);
+    const red = new RedactStream();
+    const r = await runCommand(argv, file.stream, {
+      ...ctx.exec, through: [red],
+      timeoutMs: Math.min(s.timeoutMs ?? ctx.commandTimeoutMs, remaining(ctx)),
+      maxBytes: s.maxBytes ?? ctx.maxBytes,
+    });
+    const dropped = await file.dropIfNothing(r.bytes);
+    if (!dropped) out.outputs.push(rel);
+    countRedactions(ctx, rel, red.count);
+    out.bytes += r.bytes;
+    out.redactions += red.count;
+    if (r.status !== 'ok') {
+      // stderr can echo an argument or config line: it goes through the redactor too
+      const why = redactText(r.reason ?? r.status).text;
+      worsen(out, r.status, problems, iface ? `${iface}: ${why}` : why);
+    }
+  }
+  if (problems.length) out.reason = problems.slice(0, 5).join('; ');
+  return out;
+}
+
+// ---------------------------------------------------------------- http
+
+async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Outcome> {
+  const timeoutMs = Math.min(s.timeoutMs ?? ctx.httpTimeoutMs, remaining(ctx));
+  const res = s.imds ? await ctx.imds.get(s.url) : await httpRequest(s.url, { timeoutMs });
+  if (!res.ok) return { status: res.status, reason: res.reason, outputs: [], bytes: 0, redactions: 0 };
+  const out = await StagedOutput.open(ctx.stagingDir, s.output);
+  const red = new RedactStream();
+  let capped = false;
+  const cap = capStream(s.maxBytes ?? ctx.maxBytes, () => (capped = true));
+  try {
+    await pipeline([res.body as Readable, cap, red, out.stream], { signal: AbortSignal.timeout(remaining(ctx)) });
+  } catch (err) {
+    await out.close();
+    const e = err as Error;
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: 'timeout', reason: `reading ${s.imds ? 'IMDS' : s.url} hit the collection deadline`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
+    return { status: 'failed', reason: `reading ${s.imds ? 'IMDS' : s.url}: ${e.message}`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
+  }
+  countRedactions(ctx, s.output, red.count);
+  return capped
+    ? { status: 'truncated', reason: `response cut at ${s.maxBytes ?? ctx.maxBytes} bytes`, outputs: [s.output], bytes: cap.bytes, redactions: red.count }
+    : { status: 'ok', outputs: [s.output], bytes: cap.bytes, redactions: red.count };
+}
