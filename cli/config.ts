@@ -9,6 +9,7 @@ const EnvSchema = z.object({
   XDG_DATA_HOME: z.string().optional(),
   POD_NAMESPACE: z.string().min(1).optional().describe('namespace of the pod this process runs in (downward API)'),
   AWS_REGION: z.string().min(1).optional(),
+  HOST_ROOT: z.string().min(1).optional().describe("where the host's filesystem is mounted in the agent pod (/host)"),
   EKS_NLM_IMAGE: z.string().min(1).optional().describe('image of this product, for the one-shot collector pods the operator creates'),
 });
 
@@ -19,10 +20,11 @@ export interface Config {
   podNamespace: string | undefined;
   awsRegion: string | undefined;
   image: string | undefined;
+  hostRoot: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = EnvSchema.parse(env);
   const data = e.XDG_DATA_HOME ?? join(homedir(), '.local', 'share');
-  return { storeDir: e.EKS_NLM_STORE ?? join(data, 'eks-node-log-mcp'), logLevel: e.EKS_NLM_LOG_LEVEL, podNamespace: e.POD_NAMESPACE, awsRegion: e.AWS_REGION, image: e.EKS_NLM_IMAGE };
+  return { storeDir: e.EKS_NLM_STORE ?? join(data, 'eks-node-log-mcp'), logLevel: e.EKS_NLM_LOG_LEVEL, podNamespace: e.POD_NAMESPACE, awsRegion: e.AWS_REGION, image: e.EKS_NLM_IMAGE, hostRoot: e.HOST_ROOT ?? '/' };
 }

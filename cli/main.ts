@@ -10,6 +10,7 @@ import { runDeploy } from './commands/deploy-command.js';
 import { runCollectCommand } from './commands/collect-command.js';
 import { runCaptureCommand } from './commands/capture-command.js';
 import { runOperatorCommand } from './commands/operator-command.js';
+import { runAgentCommand } from './commands/agent-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 
@@ -196,6 +197,22 @@ program
     // commander defaults --ssm/--no-ssm to true; only an explicit flag counts as an answer.
     const ssm = cmd.getOptionValueSource('ssm') === 'cli' ? o.ssm : undefined;
     process.exitCode = await runDeploy({ ...o, ssm, interactive: !o.yes && process.stdin.isTTY === true }, log);
+  });
+
+program
+  .command('agent')
+  .description("The node agent: collect and capture for this node's NodeLogCollections and PacketCaptures, upload to the hub")
+  .requiredOption('--node-name <name>', 'the Kubernetes node this agent runs on')
+  .requiredOption('--hub-url <url>', 'hub ingest endpoint, e.g. http://eks-node-log-mcp-server.eks-node-log-mcp.svc:8090')
+  .option('--token-file <path>', 'projected service account token with the hub audience', '/var/run/secrets/eks-node-log-mcp/token')
+  .option('--host-root <dir>', "where the host's filesystem is mounted", config.hostRoot)
+  .option('--in-pod', "run host commands in PID 1's namespaces (nsenter)")
+  .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster service account)')
+  .option('--once', 'do one resource (--collection) and exit: the one-shot collector pod')
+  .addOption(new Option('--kind <kind>', 'kind of the --once resource').choices(['nlc', 'pcap']).default('nlc'))
+  .option('--collection <ns/name>', 'the --once resource')
+  .action(async (o: Parameters<typeof runAgentCommand>[0]) => {
+    process.exitCode = await runAgentCommand(o, pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

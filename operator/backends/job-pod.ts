@@ -51,7 +51,7 @@ export function jobPod(kind: 'NodeLogCollection' | 'PacketCapture', res: Collect
         {
           name: 'collector',
           image: o.image,
-          args: ['agent', '--once', '--kind', short, '--collection', `${res.metadata!.namespace}/${res.metadata!.name}`, '--node-name', nodeName, '--hub-url', o.hubUrl],
+          args: ['agent', '--once', '--in-pod', '--kind', short, '--collection', `${res.metadata!.namespace}/${res.metadata!.name}`, '--node-name', nodeName, '--hub-url', o.hubUrl],
           env: [{ name: 'HOST_ROOT', value: '/host' }],
           securityContext: { privileged: true },
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },

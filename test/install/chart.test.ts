@@ -40,15 +40,20 @@ describe('chart CRDs', () => {
 });
 
 describe('chart rendering', () => {
-  it('runs the operator with leader election, probes on 8081 and the SSM switch', async () => {
-    const objs = await render('--set', 'operator.ssm.enabled=true', '--set', 'awsRegion=eu-west-1');
+  it('runs the operator with leader election, probes on 8081, the hub and agent account for one-shot pods, and SSM on the hub bucket', async () => {
+    const objs = await render('--set', 'operator.ssm.enabled=true', '--set', 'awsRegion=eu-west-1', '--set', 'storage.type=s3', '--set', 'storage.s3.bucket=bkt-1');
     const c = container(find(objs, 'Deployment', 'enlm-eks-node-log-mcp-operator'));
-    expect(c.args).toEqual(['operator', '--leader-elect', '--metrics-port', '9090', '--health-port', '8081']);
+    expect(c.args).toEqual(['operator', '--leader-elect', '--metrics-port', '9090', '--health-port', '8081',
+      '--image', 'ghcr.io/eks-node-log-mcp/eks-node-log-mcp:0.1.0', '--hub-url', 'http://enlm-eks-node-log-mcp-server.obs.svc:8090',
+      '--collector-sa', 'enlm-eks-node-log-mcp-agent', '--agent-selector', 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/instance=enlm,app.kubernetes.io/component=agent',
+      '--store', 's3://bkt-1', '--ssm-bucket', 'bkt-1']);
     expect(c.env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'EKS_NLM_SSM_ENABLED', value: 'true' },
       { name: 'AWS_REGION', value: 'eu-west-1' },
     ]);
+    const noSsm = container(find(await render(), 'Deployment', 'enlm-eks-node-log-mcp-operator'));
+    expect(noSsm.args).not.toContain('--ssm-bucket');
+    await expect(render('--set', 'operator.ssm.enabled=true')).rejects.toThrow(/needs storage.type s3/);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
   });
@@ -56,7 +61,8 @@ describe('chart rendering', () => {
   it('points the hub at s3://bucket/prefix with the KMS key, and at /data on a PVC with one replica for filesystem', async () => {
     const s3 = await render('--set', 'storage.type=s3', '--set', 'storage.s3.bucket=bkt-1', '--set', 'storage.s3.prefix=/p/q/', '--set', 'storage.s3.kmsKeyId=alias/k');
     const args = container(find(s3, 'Deployment', 'enlm-eks-node-log-mcp-server')).args;
-    expect(args).toEqual(['serve', '--in-cluster', '--host', '0.0.0.0', '--port', '8080', '--ingest-port', '8090', '--store', 's3://bkt-1/p/q', '--kms-key-id', 'alias/k']);
+    expect(args).toEqual(['serve', '--in-cluster', '--host', '0.0.0.0', '--port', '8080', '--ingest-port', '8090', '--store', 's3://bkt-1/p/q',
+      '--namespace', 'obs', '--collector-sa', 'obs:enlm-eks-node-log-mcp-agent', '--kms-key-id', 'alias/k']);
     expect(find(s3, 'PersistentVolumeClaim', 'enlm-eks-node-log-mcp-server-data')).toBeUndefined();
 
     const fs = await render('--set', 'server.replicas=3');
@@ -76,7 +82,8 @@ describe('chart rendering', () => {
     const objs = await render();
     const ds = find(objs, 'DaemonSet', 'enlm-eks-node-log-mcp-agent');
     const pod = ds?.spec.template.spec;
-    expect(container(ds).args).toEqual(['agent', '--node-name', '$(NODE_NAME)', '--hub-url', 'http://enlm-eks-node-log-mcp-server.obs.svc:8090']);
+    expect(container(ds).args).toEqual(['agent', '--node-name', '$(NODE_NAME)', '--hub-url', 'http://enlm-eks-node-log-mcp-server.obs.svc:8090',
+      '--token-file', '/var/run/secrets/eks-node-log-mcp/token', '--in-pod']);
     expect(pod.hostPID && pod.hostNetwork).toBe(true);
     expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
     expect(pod.volumes).toContainEqual({ name: 'host-root', hostPath: { path: '/', type: 'Directory' } });
@@ -102,12 +109,12 @@ describe('chart rendering', () => {
     }
   });
 
-  it('gives the operator pods only in its namespace and no write access to nodes; the hub only creates the custom resources', async () => {
+  it('gives the operator pod writes only in its namespace (cluster-wide only get, for podRef) and no write access to nodes; the hub only creates the custom resources', async () => {
     const objs = await render();
     const role = find(objs, 'Role', 'enlm-eks-node-log-mcp-operator');
     expect(role?.rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'watch'] });
     const opCluster = find(objs, 'ClusterRole', 'enlm-eks-node-log-mcp-operator');
-    expect(opCluster?.rules?.flatMap((r) => r.resources)).not.toContain('pods');
+    expect(opCluster?.rules?.filter((r) => r.resources.includes('pods'))).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
     expect(opCluster?.rules?.find((r) => r.resources.includes('nodes')).verbs).toEqual(['get', 'list', 'watch']);
     const hub = find(objs, 'ClusterRole', 'enlm-eks-node-log-mcp-server');
     const verbs = hub?.rules?.flatMap((r) => r.verbs);

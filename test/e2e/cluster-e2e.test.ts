@@ -1,0 +1,194 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import * as k8s from '@kubernetes/client-node';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUP, NLC_PLURAL, type NodeLogCollection, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
+import { type ControlPlane, startControlPlane } from '../env/kube.js';
+import { freePort, stopChild, tailOf } from '../env/procs.js';
+import { createReadyAgentPod, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
+import { createNetnsLab, type NetnsLab, TRAFFIC_SCRIPT } from '../helpers/netns-lab.js';
+
+/**
+ * Issue 6's end-to-end test, everything real on this machine: kube-apiserver + etcd, the Helm
+ * chart's own service accounts and RBAC applied to it, and the product's three processes started
+ * from dist/ exactly as the chart starts them — hub (serve --in-cluster), operator, and an agent
+ * acting as this host's DaemonSet pod — each authenticating with a token of its chart service
+ * account. No kubelet runs, so the test writes what a kubelet would: the agent pod's Ready status,
+ * and a real (cgroup v1) kubepods cgroup for the capture target pod.
+ *   npm run test:e2e
+ */
+const repo = [join(dirname(fileURLToPath(import.meta.url)), '..', '..')].find((d) => existsSync(join(d, 'charts')))!;
+const exec = promisify(execFile);
+const NS = 'enlm-system';
+const RELEASE = 'enlm';
+const NODE = 'enlm-e2e-node.ec2.internal';
+const FULL = `${RELEASE}-eks-node-log-mcp`;
+const SA = { operator: `${FULL}-operator`, server: `${FULL}-server`, agent: `${FULL}-agent` };
+const HUB_AUDIENCE = 'eks-node-log-mcp-hub';
+const node = join(repo, 'node_modules', '.bin', 'node');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+
+describe('end to end on a real API server', () => {
+  let cp: ControlPlane;
+  let kc: k8s.KubeConfig;
+  let custom: k8s.CustomObjectsApi;
+  let core: k8s.CoreV1Api;
+  let work: string;
+  let mcpUrl: string;
+  const procs: Array<{ name: string; child: ChildProcess; err: () => string }> = [];
+  const kubectl = (...args: string[]) => exec(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 32 << 20 });
+
+  /** A token of a chart service account, and a kubeconfig that uses it. */
+  async function saToken(sa: string, audiences?: string[]): Promise<string> {
+    const r = await core.createNamespacedServiceAccountToken({ namespace: NS, name: sa, body: { spec: { audiences, expirationSeconds: 3600 } } });
+    return r.status!.token;
+  }
+  async function saKubeconfig(sa: string): Promise<string> {
+    return cp.kubeconfigFor(sa, await saToken(sa));
+  }
+  function start(name: string, args: string[]): void {
+    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EKS_NLM_LOG_LEVEL: 'info' } });
+    procs.push({ name, child, err: tailOf(child.stderr, 16_384) });
+  }
+  const logs = () => procs.map((p) => `--- ${p.name} (exit ${p.child.exitCode}) ---\n${p.err()}`).join('\n');
+  const getNlc = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
+  const getPcap = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name }) as Promise<PacketCapture>;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    work = await mkdtemp(join(tmpdir(), 'enlm-e2e-'));
+
+    // the platform team's install: CRDs, then the chart (its Deployments never run here: no controllers)
+    await installCrds(cp);
+    await kubectl('create', 'namespace', NS);
+    const { stdout } = await exec(join(cp.binDir, 'helm'), ['template', RELEASE, join(repo, 'charts', 'eks-node-log-mcp'), '--namespace', NS, '--kube-version', '1.36.3'], { maxBuffer: 32 << 20 });
+    await writeFile(join(work, 'chart.yaml'), stdout);
+    await kubectl('apply', '--server-side', '-n', NS, '-f', join(work, 'chart.yaml'));
+
+    // this host as an EKS node, and its agent pod as the kubelet would report it
+    await core.createNode({ body: { metadata: { name: NODE }, spec: { providerID: 'aws:///us-east-1a/i-0e2e0e2e0e2e0e2e0' } } });
+    await core.patchNodeStatus({ name: NODE, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] } } }, mergePatch);
+    const agentPod = await createReadyAgentPod(kc, NS, NODE);
+    await core.patchNamespacedPod({ name: agentPod, namespace: NS, body: { metadata: { labels: { 'app.kubernetes.io/instance': RELEASE } } } }, mergePatch);
+
+    const store = join(work, 'store');
+    const [mcpPort, ingestPort, health, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const hubUrl = `http://127.0.0.1:${ingestPort}`;
+    mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
+    start('hub', ['serve', '--in-cluster', '--kubeconfig', await saKubeconfig(SA.server), '--host', '127.0.0.1', '--port', String(mcpPort), '--ingest-port', String(ingestPort),
+      '--store', store, '--namespace', NS, '--collector-sa', `${NS}:${SA.agent}`]);
+    start('operator', ['operator', '--kubeconfig', await saKubeconfig(SA.operator), '--namespace', NS, '--leader-elect', '--health-port', String(health), '--metrics-port', String(metrics),
+      '--hub-url', hubUrl, '--collector-sa', SA.agent, '--poll', '1',
+      '--agent-selector', `app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=agent`]);
+    const hubToken = join(work, 'hub-token');
+    await writeFile(hubToken, await saToken(SA.agent, [HUB_AUDIENCE]), { mode: 0o600 });
+    start('agent', ['agent', '--kubeconfig', await saKubeconfig(SA.agent), '--node-name', NODE, '--hub-url', hubUrl, '--token-file', hubToken, '--host-root', '/']);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${ingestPort}/healthz`)).ok && (await fetch(`http://127.0.0.1:${health}/readyz`)).ok, 60_000, `hub and operator ready\n${logs()}`);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const p of procs) await stopChild(p.child);
+    await cp?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('kubectl apply of a NodeLogCollection ends Completed with finding counts, collected from this host by the agent', async () => {
+    const manifest = join(work, 'nlc.yaml');
+    await writeFile(manifest, [
+      `apiVersion: ${GROUP}/${VERSION}`, 'kind: NodeLogCollection', 'metadata:', '  name: this-host', `  namespace: ${NS}`,
+      'spec:', `  nodeName: ${NODE}`, '  categories: [Base, Networking, System]', '  since: 30m', '',
+    ].join('\n'));
+    await kubectl('apply', '-f', manifest);
+    await waitFor(async () => ['Completed', 'Failed'].includes((await getNlc('this-host')).status?.phase ?? ''), 240_000, `collection finished\n${logs()}`);
+    const nlc = await getNlc('this-host');
+    expect(nlc.status?.phase, `${nlc.status?.message}\n${logs()}`).toBe('Completed');
+    expect(nlc.status).toMatchObject({ method: 'agent', nodeName: NODE, instanceId: 'i-0e2e0e2e0e2e0e2e0' });
+    expect(nlc.status?.bundle?.files).toBeGreaterThan(10);
+    expect(nlc.status?.findings?.total).toBeTypeOf('number');
+    expect(nlc.status?.conditions?.find((c) => c.type === 'Uploaded')).toMatchObject({ status: 'True' });
+    const { stdout } = await kubectl('get', 'nlc', 'this-host', '-n', NS);
+    expect(stdout).toMatch(/Completed/);
+  }, 300_000);
+
+  it('an MCP client with a service-account token bound to read collections gets the findings; one without RBAC gets 403', async () => {
+    await kubectl('create', 'serviceaccount', 'sre-reader', '-n', NS);
+    await kubectl('create', 'role', 'nlc-reader', '-n', NS, '--verb=get,list', '--resource=nodelogcollections.eksnodelog.io');
+    await kubectl('create', 'rolebinding', 'sre-reader', '-n', NS, '--role=nlc-reader', `--serviceaccount=${NS}:sre-reader`);
+    await kubectl('create', 'serviceaccount', 'nobody', '-n', NS);
+    const connect = async (token: string) => {
+      const client = new Client({ name: 'e2e', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      return client;
+    };
+    const reader = await connect(await saToken('sre-reader'));
+    const r = await reader.callTool({ name: 'status', arguments: { node: NODE } });
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    const errors = await reader.callTool({ name: 'errors', arguments: { node: NODE } });
+    expect(errors.isError, JSON.stringify(errors.content)).toBeFalsy();
+    const sc = errors.structuredContent as { findings: unknown[]; total?: number };
+    expect(Array.isArray(sc.findings)).toBe(true);
+    await reader.close();
+
+    const nobody = await connect(await saToken('nobody'));
+    const denied = await nobody.callTool({ name: 'errors', arguments: { node: NODE } }).then(
+      () => 'allowed',
+      (e: Error) => e.message,
+    );
+    expect(denied).toMatch(/403|forbidden/i);
+    await nobody.close().catch(() => undefined);
+  }, 120_000);
+
+  describe('a PacketCapture of a pod', () => {
+    let lab: NetnsLab;
+    let cgroupDirs: string[] = [];
+    beforeAll(async () => {
+      lab = await createNetnsLab();
+    });
+    afterAll(async () => {
+      for (const d of cgroupDirs.reverse()) await rmdir(d).catch(() => undefined);
+      await lab?.destroy();
+    });
+
+    it('targets the pod network namespace through its kubepods cgroup and completes with the traffic analysed', async () => {
+      // the pod as the API server knows it, and as the kubelet lays it out: a cgroupfs-driver
+      // kubepods cgroup (v1, pids controller) holding a process that lives in the pod's netns
+      const pod = await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'dns-client' }, spec: { nodeName: NODE, containers: [{ name: 'c', image: 'busybox' }] } } });
+      const uid = pod.metadata!.uid!;
+      const podDir = `/sys/fs/cgroup/pids/kubepods/besteffort/pod${uid}`;
+      const ctrDir = join(podDir, 'c0ffee');
+      for (const d of ['/sys/fs/cgroup/pids/kubepods', '/sys/fs/cgroup/pids/kubepods/besteffort', podDir, ctrDir]) {
+        if (!existsSync(d)) {
+          await mkdir(d);
+          cgroupDirs.push(d);
+        }
+      }
+      await writeFile(join(ctrDir, 'cgroup.procs'), String(lab.pid));
+
+      await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, body: {
+        apiVersion: `${GROUP}/${VERSION}`, kind: 'PacketCapture', metadata: { name: 'dns-client-capture' },
+        spec: { podRef: { namespace: 'default', name: 'dns-client' }, durationSeconds: 8, filter: 'udp port 53 or tcp' },
+      } });
+      await waitFor(async () => Boolean((await getPcap('dns-client-capture')).status?.conditions?.some((c) => c.type === 'AgentCollecting')), 30_000, `agent started the capture\n${logs()}`);
+      await new Promise((r) => setTimeout(r, 1500));
+      const out = JSON.parse(await lab.runInNs(TRAFFIC_SCRIPT, [lab.hostIp, String(lab.tcpPort), String(lab.closedPort)])) as { nx: number; refused: string };
+      expect(out).toMatchObject({ nx: 3, refused: 'ECONNREFUSED' });
+      await waitFor(async () => ['Completed', 'Failed'].includes((await getPcap('dns-client-capture')).status?.phase ?? ''), 60_000, `capture finished\n${logs()}`);
+      const pc = await getPcap('dns-client-capture');
+      expect(pc.status?.phase, `${pc.status?.message}\n${logs()}`).toBe('Completed');
+      expect(pc.status).toMatchObject({ method: 'agent', nodeName: NODE, podUid: uid });
+      expect(pc.status?.packets).toBeGreaterThanOrEqual(6);
+      expect(pc.status?.anomalies?.total).toBeGreaterThanOrEqual(1);
+    }, 120_000);
+  });
+});
