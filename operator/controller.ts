@@ -60,7 +60,10 @@ export class Controller<T extends k8s.KubernetesObject> {
     inf.on('error', (err: unknown) => {
       // a broken watch stops the informer: restart it after a pause; the relist re-enqueues everything
       this.o.log.warn({ err: (err as Error)?.message, plural: this.plural }, 'Watch failed; restarting');
-      if (!this.stopped) setTimeout(() => void inf.start().catch(() => undefined), 2000).unref();
+      const restart = (): void => {
+        if (!this.stopped) setTimeout(() => void inf.start().catch(restart), 2000).unref();
+      };
+      restart();
     });
     await inf.start();
     this.synced = true;

@@ -34,8 +34,13 @@ export async function runAgentCommand(o: AgentCommandOptions, log: Logger): Prom
   const agent = new NodeAgent({ kc, nodeName: o.nodeName, hub, hostRoot: o.hostRoot, inPod: Boolean(o.inPod), log, once });
   if (once) return agent.runOnce();
   await agent.start();
+  // the watches alone do not keep the event loop alive while one is being re-established
+  const alive = setInterval(() => undefined, 60_000);
   await new Promise<void>((resolve) => {
-    const stop = () => void agent.stop().then(resolve);
+    const stop = () => void agent.stop().then(() => {
+      clearInterval(alive);
+      resolve();
+    });
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });

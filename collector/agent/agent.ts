@@ -75,7 +75,9 @@ export class NodeAgent {
       inf.on('update', consider);
       inf.on('error', (err: unknown) => {
         this.o.log.warn({ err: (err as Error)?.message, plural }, 'Watch failed; restarting');
-        setTimeout(() => void inf.start().catch(() => undefined), 2000).unref();
+        // not unref'd: a broken watch must be restarted, not let the process exit; and again until it works
+        const restart = () => setTimeout(() => void inf.start().catch(restart), 2000);
+        restart();
       });
       await inf.start();
       this.informers.push(inf);

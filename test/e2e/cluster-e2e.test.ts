@@ -42,6 +42,7 @@ describe('end to end on a real API server', () => {
   let core: k8s.CoreV1Api;
   let work: string;
   let mcpUrl: string;
+  let hubArgs: string[];
   const procs: Array<{ name: string; child: ChildProcess; err: () => string }> = [];
   const kubectl = (...args: string[]) => exec(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 32 << 20 });
 
@@ -86,8 +87,9 @@ describe('end to end on a real API server', () => {
     const [mcpPort, ingestPort, health, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const hubUrl = `http://127.0.0.1:${ingestPort}`;
     mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
-    start('hub', ['serve', '--in-cluster', '--kubeconfig', await saKubeconfig(SA.server), '--host', '127.0.0.1', '--port', String(mcpPort), '--ingest-port', String(ingestPort),
-      '--store', store, '--namespace', NS, '--collector-sa', `${NS}:${SA.agent}`]);
+    hubArgs = ['serve', '--in-cluster', '--kubeconfig', await saKubeconfig(SA.server), '--host', '127.0.0.1', '--port', String(mcpPort), '--ingest-port', String(ingestPort),
+      '--store', store, '--namespace', NS, '--collector-sa', `${NS}:${SA.agent}`];
+    start('hub', hubArgs);
     start('operator', ['operator', '--kubeconfig', await saKubeconfig(SA.operator), '--namespace', NS, '--leader-elect', '--health-port', String(health), '--metrics-port', String(metrics),
       '--hub-url', hubUrl, '--collector-sa', SA.agent, '--poll', '1',
       '--agent-selector', `app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=agent`]);
@@ -148,6 +150,22 @@ describe('end to end on a real API server', () => {
     expect(denied).toMatch(/403|forbidden/i);
     await nobody.close().catch(() => undefined);
   }, 120_000);
+
+  it('rides out a hub outage: the agent retries, the status says so, and the collection completes once the hub is back', async () => {
+    const hub = procs.find((p) => p.name === 'hub')!;
+    await stopChild(hub.child);
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: {
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name: 'during-outage' }, spec: { nodeName: NODE, categories: ['Base'], since: '10m' },
+    } });
+    await waitFor(async () => {
+      const c = (await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded');
+      return c?.status === 'False' && c.reason === 'HubUnavailable';
+    }, 120_000, `agent reports the hub outage\n${logs()}`);
+    expect((await getNlc('during-outage')).status?.phase).toBe('Collecting');
+    start('hub-restarted', hubArgs);
+    await waitFor(async () => (await getNlc('during-outage')).status?.phase === 'Completed', 120_000, `completed after the hub came back\n${logs()}`);
+    expect((await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded')).toMatchObject({ status: 'True' });
+  }, 300_000);
 
   describe('a PacketCapture of a pod', () => {
     let lab: NetnsLab;
