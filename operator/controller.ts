@@ -30,7 +30,7 @@ export class Controller<T extends k8s.KubernetesObject> {
     private readonly kc: k8s.KubeConfig,
     private readonly plural: string,
     private readonly reconciler: Reconciler<T>,
-    private readonly o: { concurrency: number; log: Logger; metrics?: OperatorMetrics },
+    private readonly o: { concurrency: number; log: Logger; metrics?: OperatorMetrics; freshest?: (plural: string, obj: T) => T },
   ) {}
 
   get hasSynced(): boolean {
@@ -85,7 +85,8 @@ export class Controller<T extends k8s.KubernetesObject> {
       const kind = this.reconciler.kind;
       const end = this.o.metrics?.reconcileSeconds.startTimer({ kind });
       try {
-        const r = await this.reconciler.reconcile(key, this.get(key));
+        const cached = this.get(key);
+        const r = await this.reconciler.reconcile(key, cached && this.o.freshest ? this.o.freshest(this.plural, cached) : cached);
         this.queue.forget(key);
         if (r.requeueAfterMs !== undefined) this.queue.addAfter(key, r.requeueAfterMs);
         this.o.metrics?.reconciles.inc({ kind, result: 'ok' });

@@ -5,7 +5,10 @@ import type { BundleStore } from '../core/store/bundle-store.js';
 import type { CompiledCatalog } from '../core/rules/compiled-catalog.js';
 import { createS3Client } from '../core/store/s3-store.js';
 import { SdkSsmAutomation } from './backends/ssm-automation.js';
+import { DEFAULT_CAPTURE_PREFIX, SdkSsmCapture } from './backends/ssm-capture.js';
+import { SsmCaptureIngest } from './backends/ssm-capture-ingest.js';
 import { SsmBundleIngest } from './backends/ssm-ingest.js';
+import { ClusterCache } from './cluster-cache.js';
 import { ClusterClient } from './cluster-client.js';
 import { Controller } from './controller.js';
 import { startHealthServer } from './health-server.js';
@@ -37,7 +40,11 @@ export interface OperatorOptions {
   nodeGoneGraceSeconds: number;
   pollSeconds: number;
   /** SSM collection, when enabled: the destination bucket the runbook writes to */
-  ssm?: { bucket: string; region: string; assumeRoleArn?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  ssm?: {
+    bucket: string; region: string; assumeRoleArn?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** where nodes upload SSM captures in that bucket (default results/captures-ssm/: below the node roles' results/ grant) */
+    capturePrefix?: string;
+  };
   store: BundleStore;
   storeUri: string;
   catalog: CompiledCatalog;
@@ -46,17 +53,27 @@ export interface OperatorOptions {
 /** The operator process: health/metrics, leader election, then the two controllers. */
 export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Promise<void>; healthPort: number; metricsPort: number; metrics: ReturnType<typeof createOperatorMetrics> }> {
   const metrics = createOperatorMetrics();
-  const client = new ClusterClient(o.kc, new TokenBucket(o.qps, o.burst), metrics);
-  const ssm = o.ssm
+  const cache = new ClusterCache(o.kc, o.namespace, o.agentSelector, o.log);
+  const client = new ClusterClient(o.kc, new TokenBucket(o.qps, o.burst), metrics, cache);
+  const s3 = o.ssm ? createS3Client({ region: o.ssm.region, endpoint: o.ssm.endpoint, credentials: o.ssm.credentials }) : undefined;
+  const capturePrefix = o.ssm?.capturePrefix ?? DEFAULT_CAPTURE_PREFIX;
+  const ssmCapture = o.ssm && s3
+    ? {
+        capture: new SdkSsmCapture({ destination: { bucket: o.ssm.bucket, region: o.ssm.region, prefix: capturePrefix }, endpoint: o.ssm.endpoint, credentials: o.ssm.credentials }, () => metrics.ssmExecutions.inc({ api: 'SendCommand' })),
+        ingest: new SsmCaptureIngest({ s3, bucket: o.ssm.bucket, prefix: capturePrefix, store: o.store }),
+        uriBase: o.storeUri,
+      }
+    : undefined;
+  const ssm = o.ssm && s3
     ? {
         automation: new SdkSsmAutomation(o.ssm, () => metrics.ssmExecutions.inc({ api: 'StartAutomationExecution' })),
-        ingest: new SsmBundleIngest({ s3: createS3Client({ region: o.ssm.region, endpoint: o.ssm.endpoint, credentials: o.ssm.credentials }), bucket: o.ssm.bucket, store: o.store, catalog: o.catalog }),
+        ingest: new SsmBundleIngest({ s3, bucket: o.ssm.bucket, store: o.store, catalog: o.catalog }),
         uriBase: o.storeUri,
       }
     : undefined;
   const common = { client, log: o.log, metrics, agentNamespace: o.namespace, agentSelector: o.agentSelector, job: { image: o.image, hubUrl: o.hubUrl, serviceAccountName: o.collectorServiceAccount, hubAudience: o.hubAudience }, collectTimeoutSeconds: o.collectTimeoutSeconds, nodeGoneGraceSeconds: o.nodeGoneGraceSeconds, pollSeconds: o.pollSeconds };
-  const nlc = new Controller<NodeLogCollection>(o.kc, NLC_PLURAL, new NlcReconciler({ ...common, ssm }), { concurrency: o.concurrency, log: o.log, metrics });
-  const pcap = new Controller<PacketCapture>(o.kc, PCAP_PLURAL, new PcapReconciler(common), { concurrency: o.concurrency, log: o.log, metrics });
+  const nlc = new Controller<NodeLogCollection>(o.kc, NLC_PLURAL, new NlcReconciler({ ...common, ssm }), { concurrency: o.concurrency, log: o.log, metrics, freshest: (p, x) => client.freshest(p, x) });
+  const pcap = new Controller<PacketCapture>(o.kc, PCAP_PLURAL, new PcapReconciler({ ...common, ssm: ssmCapture }), { concurrency: o.concurrency, log: o.log, metrics, freshest: (p, x) => client.freshest(p, x) });
 
   let started = false;
   // a standby replica waiting for the lease is ready (it serves probes); the leader once its caches synced
@@ -66,7 +83,7 @@ export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Pro
 
   let elector: LeaderElector | undefined;
   const stop = async () => {
-    await Promise.all([nlc.stop(), pcap.stop()]);
+    await Promise.all([nlc.stop(), pcap.stop(), cache.stop()]);
     await elector?.release();
     metrics.isLeader.set(0);
     await health.close();
@@ -80,6 +97,7 @@ export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Pro
     });
   }
   metrics.isLeader.set(1);
+  await cache.start();
   await nlc.start();
   await pcap.start();
   started = true;

@@ -63,9 +63,9 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
     if (st.phase && TERMINAL.has(st.phase)) return this.finished(nlc, namespace, name);
 
     if (!finalizers.includes(FINALIZER)) {
-      // the finalizer lets a delete cancel the work (job pod, SSM) before the object goes away
+      // the finalizer lets a delete cancel the work (job pod, SSM) before the object goes away; the
+      // same pass goes on to the first status, so a burst of new collections shows progress at once
       await this.o.client.patchMeta(NLC_PLURAL, namespace, name, { finalizers: [...finalizers, FINALIZER], resourceVersion: nlc.metadata?.resourceVersion });
-      return {};
     }
 
     if (!st.phase || st.phase === 'Pending') return this.start(nlc, namespace, name);

@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
+import { collectionBundleId } from '../../core/bundle/bundle-id.js';
+import { completedCaptureStatus, storeUri } from '../../core/bundle/collection-status.js';
+import { CaptureInputError } from '../../core/capture/capture-input.js';
+import type { SsmCapturePort } from '../backends/ssm-capture.js';
+import { NotACaptureError, type SsmCaptureIngest } from '../backends/ssm-capture-ingest.js';
 import { jobPod, type JobPodOptions, jobPodName } from '../backends/job-pod.js';
 import type { ClusterClient } from '../cluster-client.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { OperatorMetrics } from '../metrics.js';
+import { pickMethod } from '../nlc/pick-method.js';
 import { FINALIZER } from '../nlc/reconcile-nlc.js';
+import { parseProviderId } from '../provider-id.js';
 import { type PacketCapture, PCAP_PLURAL, splitKey, TERMINAL } from '../resources.js';
 
 export interface PcapReconcilerOptions {
@@ -14,6 +21,8 @@ export interface PcapReconcilerOptions {
   agentNamespace: string;
   agentSelector: string;
   job: JobPodOptions;
+  /** SSM captures (SendCommand), when the installation enables SSM */
+  ssm?: { capture: SsmCapturePort; ingest: SsmCaptureIngest; uriBase: string };
   collectTimeoutSeconds: number;
   nodeGoneGraceSeconds: number;
   pollSeconds: number;
@@ -26,7 +35,8 @@ type Status = NonNullable<PacketCapture['status']> & { podUid?: string };
  * PacketCapture, level-based like NodeLogCollection: resolve the node (a pod's node and UID for
  * podRef, which the agent turns into the pod's network namespace without crictl), pick agent or
  * one-shot pod, wait for the hub to mark it complete, clean up, honour the TTL. The deadline is the
- * capture's own duration plus the collection timeout.
+ * capture's own duration plus the collection timeout. SSM (host namespace only: the CRD refuses it
+ * with podRef) sends the fixed capture script and ingests the pcap the node uploads.
  */
 export class PcapReconciler implements Reconciler<PacketCapture> {
   readonly kind = 'PacketCapture';
@@ -71,6 +81,7 @@ export class PcapReconciler implements Reconciler<PacketCapture> {
       await this.fail(pc, 'Timeout', `no capture arrived within ${Math.round(deadline / 1000)} s`);
       return {};
     }
+    if (st.method === 'ssm') return this.progressSsm(pc, st);
     if (st.nodeName && !(await this.o.client.getNode(st.nodeName))) {
       await this.fail(pc, 'NodeGone', `node ${st.nodeName} disappeared during the capture`);
       return {};
@@ -109,28 +120,96 @@ export class PcapReconciler implements Reconciler<PacketCapture> {
       nodeName = target.spec.nodeName;
       podUid = target.metadata?.uid;
     }
-    if (!nodeName || !(await this.o.client.getNode(nodeName))) {
+    const node = nodeName ? await this.o.client.getNode(nodeName) : undefined;
+    if (!nodeName || !node) {
       await this.fail(pc, 'NodeNotFound', `node ${nodeName ?? '(none)'} does not exist`);
       return {};
     }
     const pods = await this.o.client.listPods(this.o.agentNamespace, this.o.agentSelector, `spec.nodeName=${nodeName}`);
     const agentReady = pods.items.some((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     const requested = spec.method ?? 'auto';
-    if (requested === 'ssm') {
-      await this.fail(pc, 'NoMethod', 'captures over SSM are not supported by this operator version: use method agent or job');
+    if (requested === 'ssm' && spec.podRef) {
+      await this.fail(pc, 'NoMethod', "method ssm captures on the node's host network only; a pod's network namespace needs the agent or a job");
       return {};
     }
-    if (requested === 'agent' && !agentReady) {
-      await this.fail(pc, 'NoMethod', 'method agent requested but no agent pod is Ready on the node');
+    const aws = parseProviderId(node.spec?.providerID);
+    // a pod's namespace is out of SSM's reach, so auto never picks SSM for podRef
+    const pick = pickMethod({ requested, agentReady, hasNode: true, instanceId: aws?.instanceId, ssmConfigured: Boolean(this.o.ssm) && !spec.podRef });
+    if ('error' in pick) {
+      await this.fail(pc, 'NoMethod', pick.error);
       return {};
     }
-    const method = requested === 'job' || (requested === 'auto' && !agentReady) ? 'job' : 'agent';
+    const method = pick.method;
+    const ssm = method === 'ssm' ? { instanceId: aws?.instanceId, region: aws?.region, captureId: collectionBundleId(pc.metadata?.creationTimestamp, pc.metadata!.uid!) } : {};
     const now = new Date(this.now());
     await this.patch(pc, {
-      phase: 'Collecting', method, nodeName, podUid, startTime: now.toISOString(), attempts: (pc.status?.attempts ?? 0) + 1,
-      message: `capturing on ${nodeName}${spec.podRef ? ` in pod ${spec.podRef.namespace}/${spec.podRef.name}` : ''} via ${method}`,
-      conditions: setCondition(pc.status?.conditions, { type: 'Accepted', status: 'True', reason: method === 'agent' ? 'MethodAgent' : 'MethodJob', message: `via ${method}`, observedGeneration: pc.metadata?.generation }, now),
+      phase: 'Collecting', method, nodeName, podUid, ...ssm, startTime: now.toISOString(), attempts: (pc.status?.attempts ?? 0) + 1,
+      message: `capturing on ${nodeName}${spec.podRef ? ` in pod ${spec.podRef.namespace}/${spec.podRef.name}` : ''} via ${method}: ${pick.why}`,
+      conditions: setCondition(pc.status?.conditions, { type: 'Accepted', status: 'True', reason: `Method${method[0]!.toUpperCase()}${method.slice(1)}`, message: pick.why, observedGeneration: pc.metadata?.generation }, now),
     });
-    return { requeueAfterMs: this.o.pollSeconds * 1000 };
+    return { requeueAfterMs: method === 'ssm' ? 0 : this.o.pollSeconds * 1000 };
+  }
+
+  /**
+   * SSM: send the capture command once (its id goes into status before anything polls it; a command
+   * an earlier pass sent but did not record is found again by its comment), poll it, then copy the
+   * pcap the node uploaded into the hub and analyse it. moto and AWS both report Success before the
+   * upload is visible at times: the deadline bounds the wait for the object.
+   */
+  private async progressSsm(pc: PacketCapture, st: Status): Promise<ReconcileResult> {
+    const ssm = this.o.ssm;
+    const poll = { requeueAfterMs: this.o.pollSeconds * 1000 };
+    if (!ssm) {
+      await this.fail(pc, 'NoMethod', 'this capture uses SSM but SSM is no longer enabled in this installation (operator --ssm-bucket)');
+      return {};
+    }
+    if (!st.instanceId || !st.region || !st.nodeName) {
+      await this.fail(pc, 'NoInstance', "the SSM method needs the node's instance id and region (from its aws:/// providerID)");
+      return {};
+    }
+    const captureId = st.captureId ?? collectionBundleId(pc.metadata?.creationTimestamp, pc.metadata!.uid!);
+    if (!st.ssmCommandId) {
+      const spec = pc.spec ?? {};
+      let id = await ssm.capture.find(st.region, st.instanceId, captureId);
+      const found = Boolean(id);
+      try {
+        id ??= await ssm.capture.send({
+          instanceId: st.instanceId, region: st.region, captureId, filter: spec.filter, interface: spec.interface ?? 'any',
+          durationSeconds: spec.durationSeconds ?? 60, maxPackets: spec.maxPackets ?? 1_000_000, maxBytes: spec.maxBytes ?? 104_857_600, snapLength: spec.snapLength ?? 262_144,
+        });
+      } catch (err) {
+        if (!(err instanceof CaptureInputError)) throw err;
+        await this.fail(pc, 'InvalidSpec', err.message);
+        return {};
+      }
+      await this.patch(pc, { ssmCommandId: id, captureId, message: found ? `SSM command ${id} of this capture found again (sent before an operator restart)` : `SSM command ${id} sent to ${st.instanceId}` });
+      return poll;
+    }
+    const r = await ssm.capture.poll(st.region, st.ssmCommandId, st.instanceId);
+    if (r.state === 'running') return poll;
+    if (r.state === 'failed') {
+      await this.fail(pc, 'SsmFailed', `SSM command ${st.ssmCommandId} ended ${r.detail}`);
+      return {};
+    }
+    const { namespace, name } = splitKey(`${pc.metadata!.namespace}/${pc.metadata!.name}`);
+    let res;
+    try {
+      res = await ssm.ingest.ingest(st.instanceId, captureId, st.nodeName, { namespace, name, commandId: st.ssmCommandId });
+    } catch (err) {
+      if (!(err instanceof NotACaptureError)) throw err;
+      await this.fail(pc, 'CaptureInvalid', err.message);
+      return {};
+    }
+    if (!res) {
+      if (st.message?.startsWith('SSM command succeeded')) return poll;
+      await this.patch(pc, { message: `SSM command succeeded; waiting for the node's upload of ${captureId}` });
+      return poll;
+    }
+    const now = new Date(this.now());
+    await this.patch(pc, {
+      ...completedCaptureStatus(res.analysis, captureId, res.bytes, storeUri(ssm.uriBase, `${res.key}/`), now.getTime()),
+      conditions: setCondition(pc.status?.conditions, { type: 'Complete', status: 'True', reason: 'Ingested', message: `capture ${captureId}`, observedGeneration: pc.metadata?.generation }, now),
+    });
+    return {};
   }
 }
