@@ -39,7 +39,8 @@ type Work = { kind: 'nlc'; obj: NodeLogCollection } | { kind: 'pcap'; obj: Packe
  * work again: the hub's ingest of a collection is idempotent.
  */
 export class NodeAgent {
-  private readonly inFlight = new Set<string>();
+  /** work in progress by resource UID; aborted when the resource is deleted */
+  private readonly inFlight = new Map<string, AbortController>();
   private readonly custom: k8s.CustomObjectsApi;
   private informers: Array<k8s.Informer<k8s.KubernetesObject>> = [];
   private readonly now: () => number;
@@ -73,6 +74,8 @@ export class NodeAgent {
       };
       inf.on('add', consider);
       inf.on('update', consider);
+      // deleting a collection cancels its work here too: the capture stops, nothing is uploaded
+      inf.on('delete', (obj: k8s.KubernetesObject) => this.inFlight.get(obj.metadata?.uid ?? '')?.abort());
       inf.on('error', (err: unknown) => {
         this.o.log.warn({ err: (err as Error)?.message, plural }, 'Watch failed; restarting');
         // not unref'd: a broken watch must be restarted, not let the process exit; and again until it works
@@ -111,16 +114,21 @@ export class NodeAgent {
   private async handle(w: Work): Promise<boolean> {
     const uid = w.obj.metadata?.uid ?? '';
     if (this.inFlight.has(uid)) return false;
-    this.inFlight.add(uid);
+    const cancel = new AbortController();
+    this.inFlight.set(uid, cancel);
     const tmp = await mkdtemp(join(this.o.tmpDir ?? tmpdir(), 'enlm-agent-'));
     const ref = `${w.obj.metadata?.namespace}/${w.obj.metadata?.name}`;
     try {
       await this.condition(w, 'AgentCollecting', 'True', 'Started', `${w.kind === 'nlc' ? 'collecting' : 'capturing'} on ${this.o.nodeName}`);
-      if (w.kind === 'nlc') await this.collect(w.obj, tmp);
-      else await this.capture(w.obj, tmp);
+      if (w.kind === 'nlc') await this.collect(w.obj, tmp, cancel.signal);
+      else await this.capture(w.obj, tmp, cancel.signal);
       await this.condition(w, 'Uploaded', 'True', 'HubAccepted', 'the hub accepted the upload');
       return true;
     } catch (err) {
+      if (cancel.signal.aborted) {
+        this.o.log.info({ resource: ref }, 'Resource deleted: work cancelled');
+        return false;
+      }
       const message = (err as Error).message;
       this.o.log.error({ resource: ref, err: message }, 'Agent work failed');
       await this.condition(w, 'Uploaded', 'False', 'Failed', message);
@@ -131,7 +139,7 @@ export class NodeAgent {
     }
   }
 
-  private async collect(nlc: NodeLogCollection, tmp: string): Promise<void> {
+  private async collect(nlc: NodeLogCollection, tmp: string, signal: AbortSignal): Promise<void> {
     const spec = nlc.spec ?? {};
     const started = this.now();
     // the CRD validated both durations at admission; the defaults are applied here (DEFAULT_SINCE: a
@@ -144,15 +152,17 @@ export class NodeAgent {
     const method = this.o.once ? 'job' : 'agent';
     await collectNode({ hostRoot: this.o.hostRoot, stagingDir: stage, node: this.o.nodeName, method, categories: spec.categories, sinceMs, exec: { inPod: this.o.inPod }, log: this.o.log, now: this.now });
     const archive = join(tmp, 'bundle.tar.gz');
+    signal.throwIfAborted();
     await writeBundleArchive(stage, archive, started);
     await rm(stage, { recursive: true, force: true });
+    signal.throwIfAborted();
     const w: Work = { kind: 'nlc', obj: nlc };
     await this.o.hub.uploadBundle(nlc.metadata!.namespace!, nlc.metadata!.name!, archive, (attempt, reason) =>
       this.condition(w, 'Uploaded', 'False', 'HubUnavailable', `upload attempt ${attempt} failed (${reason}); retrying`),
     );
   }
 
-  private async capture(pc: PacketCapture, tmp: string): Promise<void> {
+  private async capture(pc: PacketCapture, tmp: string, signal: AbortSignal): Promise<void> {
     const spec = pc.spec ?? {};
     const target: CaptureTarget = pc.status?.podUid ? { kind: 'pod', uid: pc.status.podUid } : { kind: 'host' };
     const w: Work = { kind: 'pcap', obj: pc };
@@ -160,12 +170,13 @@ export class NodeAgent {
     const name = pc.metadata!.name!;
     const result = await runCapture(
       {
-        target, iface: spec.interface, filter: spec.filter,
+        target, iface: spec.interface, filter: spec.filter, signal,
         limits: { durationSeconds: spec.durationSeconds, maxPackets: spec.maxPackets, maxBytes: spec.maxBytes, snaplen: spec.snapLength },
         onChunk: (c) => this.o.hub.uploadCaptureChunk(ns, name, c.index, c.path, (attempt, reason) => this.condition(w, 'Uploaded', 'False', 'HubUnavailable', `chunk ${c.index} attempt ${attempt} failed (${reason}); retrying`)),
       },
       { hostRoot: this.o.hostRoot, tmpDir: tmp, log: this.o.log },
     );
+    signal.throwIfAborted();
     await this.o.hub.completeCapture(ns, name, { packets: result.packets, bytes: result.bytes, chunks: result.chunks, stoppedBy: result.stoppedBy });
   }
 }

@@ -26,6 +26,8 @@ export interface CaptureRequest {
   limits?: Partial<CaptureLimits>;
   /** awaited one chunk at a time in order; the chunk file is deleted once it resolves */
   onChunk: (chunk: CaptureChunk) => Promise<void>;
+  /** aborting stops the capture at once (stoppedBy error, "cancelled") */
+  signal?: AbortSignal;
   /** tcpdump is listening: packets sent from now on are captured */
   onStarted?: (info: { target: ResolvedTarget; iface: string }) => void;
 }
@@ -105,7 +107,7 @@ export async function runCapture(req: CaptureRequest, o: CaptureRunnerOptions = 
 export type PreparedCapture = Awaited<ReturnType<typeof prepareCapture>>;
 
 /** runCapture after prepareCapture, for callers that must know the capture is valid before it runs. */
-export async function runPrepared(p: PreparedCapture, req: Pick<CaptureRequest, 'onChunk' | 'onStarted'>, o: CaptureRunnerOptions = {}): Promise<CaptureResult> {
+export async function runPrepared(p: PreparedCapture, req: Pick<CaptureRequest, 'onChunk' | 'onStarted' | 'signal'>, o: CaptureRunnerOptions = {}): Promise<CaptureResult> {
   const { limits } = p;
   const dir = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'capture-'));
   try {
@@ -118,7 +120,7 @@ export async function runPrepared(p: PreparedCapture, req: Pick<CaptureRequest, 
   }
 }
 
-async function capture(p: PreparedCapture, req: Pick<CaptureRequest, 'onChunk' | 'onStarted'>, dir: string, log?: Logger): Promise<CaptureResult> {
+async function capture(p: PreparedCapture, req: Pick<CaptureRequest, 'onChunk' | 'onStarted' | 'signal'>, dir: string, log?: Logger): Promise<CaptureResult> {
   const { limits, tools } = p;
   const argv = [tools.tcpdump, '-i', p.iface, '-nn', '-U', '-s', String(limits.snaplen), '-w', '-', ...(limits.maxPackets ? ['-c', String(limits.maxPackets)] : []), ...(p.filter.trim() ? ['--', p.filter] : [])];
   const [file, args] = inNetns(tools, p.nsPath, argv);
@@ -134,6 +136,9 @@ async function capture(p: PreparedCapture, req: Pick<CaptureRequest, 'onChunk' |
     if (msg) error = msg;
     child.kill('SIGTERM');
   };
+  // the PacketCapture was deleted: stop now and hand nothing more over
+  if (req.signal?.aborted) stop('error', 'cancelled');
+  req.signal?.addEventListener('abort', () => stop('error', 'cancelled'), { once: true });
 
   let stderr = '';
   let started = false;

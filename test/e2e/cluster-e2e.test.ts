@@ -167,6 +167,17 @@ describe('end to end on a real API server', () => {
     expect((await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded')).toMatchObject({ status: 'True' });
   }, 300_000);
 
+  it('deleting a running PacketCapture stops the capture on the node', async () => {
+    const tcpdumps = async () => (await exec('ps', ['-eo', 'args']).then((r) => r.stdout)).split('\n').filter((l) => l.includes('tcpdump') && l.includes('udp port 9'));
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, body: {
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'PacketCapture', metadata: { name: 'long-capture' }, spec: { nodeName: NODE, durationSeconds: 600, filter: 'udp port 9' },
+    } });
+    await waitFor(async () => (await tcpdumps()).length > 0, 30_000, `tcpdump running\n${logs()}`);
+    await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name: 'long-capture' });
+    await waitFor(async () => (await tcpdumps()).length === 0, 15_000, `tcpdump stopped\n${logs()}`);
+    await waitFor(async () => getPcap('long-capture').then(() => false, (e: { code?: number }) => e.code === 404), 15_000, 'capture gone');
+  }, 120_000);
+
   describe('a PacketCapture of a pod', () => {
     let lab: NetnsLab;
     let cgroupDirs: string[] = [];
