@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, NLC_PLURAL, type NodeLogCollection, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
-import { type ControlPlane, startControlPlane } from '../env/kube.js';
+import type { ControlPlane } from '../env/kube.js';
 import { freePort, stopChild, tailOf } from '../env/procs.js';
-import { createReadyAgentPod, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
+import { createReadyAgentPod, mergePatch, startTestCluster, waitFor } from '../helpers/kube-fixtures.js';
 import { createNetnsLab, type NetnsLab, TRAFFIC_SCRIPT } from '../helpers/netns-lab.js';
 
 /**
@@ -63,16 +63,9 @@ describe('end to end on a real API server', () => {
   const getPcap = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name }) as Promise<PacketCapture>;
 
   beforeAll(async () => {
-    cp = await startControlPlane();
-    kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    core = kc.makeApiClient(k8s.CoreV1Api);
+    // the platform team's install: CRDs and namespace, then the chart (its Deployments never run here: no controllers)
+    ({ cp, kc, core, custom } = await startTestCluster(NS));
     work = await mkdtemp(join(tmpdir(), 'enlm-e2e-'));
-
-    // the platform team's install: CRDs, then the chart (its Deployments never run here: no controllers)
-    await installCrds(cp);
-    await kubectl('create', 'namespace', NS);
     const { stdout } = await exec(join(cp.binDir, 'helm'), ['template', RELEASE, join(repo, 'charts', 'eks-node-log-mcp'), '--namespace', NS, '--kube-version', '1.36.3'], { maxBuffer: 32 << 20 });
     await writeFile(join(work, 'chart.yaml'), stdout);
     await kubectl('apply', '--server-side', '-n', NS, '-f', join(work, 'chart.yaml'));

@@ -68,3 +68,21 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 }
 
 export const mergePatch = MERGE;
+
+export interface TestCluster {
+  cp: ControlPlane;
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  custom: k8s.CustomObjectsApi;
+}
+
+/** A real control plane with both CRDs installed and these namespaces created; the admin's clients. */
+export async function startTestCluster(...namespaces: string[]): Promise<TestCluster> {
+  const { startControlPlane } = await import('../env/kube.js');
+  const cp = await startControlPlane();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  await installCrds(cp);
+  for (const ns of namespaces) await ensureNamespace(kc, ns);
+  return { cp, kc, core: kc.makeApiClient(k8s.CoreV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+}

@@ -19,9 +19,9 @@ import { CustomResources } from '../../mcp-server/ingest/custom-resources.js';
 import type { IngestContext } from '../../mcp-server/ingest/ingest-context.js';
 import { startIngestServer } from '../../mcp-server/ingest/ingest-server.js';
 import { kubeClients } from '../../mcp-server/kube/kube-client.js';
-import { type ControlPlane, startControlPlane } from '../env/kube.js';
+import type { ControlPlane } from '../env/kube.js';
 import { httpSend } from '../helpers/http-upload.js';
-import { ensureNamespace, installCrds, mergePatch } from '../helpers/kube-fixtures.js';
+import { mergePatch, startTestCluster } from '../helpers/kube-fixtures.js';
 import { analyzePcap } from '../../core/pcap/analyze.js';
 import { knownScenario } from '../helpers/pcap-scenario.js';
 import { dns, ether, ipv4, pcapFile, udp } from '../helpers/pcap-synth.js';
@@ -62,13 +62,7 @@ const putBundle = (name: string, body: Buffer | Readable, token = agentToken, co
   httpSend(ingest.url, { path: `/ingest/v1/bundles/${NS}/${name}`, token, contentType, body });
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  kc = new k8s.KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  core = kc.makeApiClient(k8s.CoreV1Api);
-  co = kc.makeApiClient(k8s.CustomObjectsApi);
-  await installCrds(cp);
-  await ensureNamespace(kc, NS);
+  ({ cp, kc, core, custom: co } = await startTestCluster(NS));
   dir = await mkdtemp(join(tmpdir(), 'hub-ingest-'));
   archive = await readFile((await writeSampleBundle(dir)).archive);
   store = new FsBundleStore(join(dir, 'store'));

@@ -1,15 +1,18 @@
 import * as k8s from '@kubernetes/client-node';
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client as McpClient, type Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startInCluster } from '../../cli/commands/serve-in-cluster.js';
 import type { NodeLogCollection, PacketCapture } from '../../crds/types.js';
 import { ClusterRejectedError } from '../../mcp-server/cluster/cluster-port.js';
 import { KubeCluster } from '../../mcp-server/cluster/kube-cluster.js';
 import { SsmPing } from '../../mcp-server/cluster/ssm-ping.js';
 import type { ToolDeps } from '../../mcp-server/tool-definition.js';
 import { SAMPLE } from '../fixtures/sample-bundle.js';
-import { type ControlPlane, startControlPlane } from '../env/kube.js';
-import { ensureNamespace, installCrds, mergePatch } from '../helpers/kube-fixtures.js';
+import type { ControlPlane } from '../env/kube.js';
+import { mergePatch, startTestCluster } from '../helpers/kube-fixtures.js';
 import { inMemoryClient, sampleStore } from '../mcp/mcp-fixture.js';
 
 // The in-cluster MCP tools against a real kube-apiserver (no mocks): every resource a tool creates is
@@ -73,13 +76,7 @@ describe('MCP tools on a real API server', () => {
   }
 
   beforeAll(async () => {
-    cp = await startControlPlane();
-    kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    await installCrds(cp);
-    await ensureNamespace(kc, NS);
+    ({ cp, kc, core, custom } = await startTestCluster(NS));
 
     // two EC2 instances in moto: one running (SSM Online), one stopped (ConnectionLost)
     ec2 = new EC2Client({ region, endpoint: inject('ssmEndpoint'), credentials });
@@ -341,6 +338,40 @@ describe('MCP tools on a real API server', () => {
       expect(h.note).toMatch(/SSM DescribeInstanceInformation failed/);
       await c.close();
       deadSsm.close();
+    });
+
+    it('serve --in-cluster (startInCluster) wires the SSM ping only when asked (what --ssm-ping passes): over HTTP with a bearer token, ssm_ping is filled, without it null', async () => {
+      const serve = (ssmPing?: { endpoint: string; credentials: typeof credentials }) =>
+        startInCluster({ store: env.storeDir, host: '127.0.0.1', port: 0, ingestPort: 0, sopsDir: env.deps.sopsDir, kubeconfig: cp.kubeconfigPath, namespace: NS, collectorSa: [`${NS}:agent`], audience: [], ssmPing }, pino({ level: 'silent' }));
+      const health = async (mcpUrl: string) => {
+        const c = new McpClient({ name: 'ssm-ping-test', version: '1.0.0' });
+        await c.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${cp.adminToken}` } } }));
+        try {
+          const r = await c.callTool({ name: 'cluster_health', arguments: {} });
+          expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+          return r.structuredContent as { nodes: Row[]; note: string };
+        } finally {
+          await c.close();
+        }
+      };
+      const withPing = await serve({ endpoint: inject('ssmEndpoint'), credentials });
+      try {
+        const h = await health(withPing.mcpUrl);
+        const row = (n: string) => h.nodes.find((x) => x.node === n)!;
+        expect(row('ip-10-0-1-1.ec2.internal').ssm_ping).toMatchObject({ status: 'Online' });
+        expect(row('ip-10-0-1-2.ec2.internal').ssm_ping).toMatchObject({ status: 'ConnectionLost' });
+        expect(h.note).toMatch(/ssm_ping from SSM/);
+      } finally {
+        await withPing.close();
+      }
+      const without = await serve();
+      try {
+        const h = await health(without.mcpUrl);
+        expect(h.nodes.every((n) => n.ssm_ping === null)).toBe(true);
+        expect(h.note).toMatch(/SSM is not configured/);
+      } finally {
+        await without.close();
+      }
     });
   });
 });

@@ -9,8 +9,8 @@ import { FsBundleStore } from '../../core/store/fs-store.js';
 import { LeaderElector } from '../../operator/leader-election.js';
 import { GROUP, NLC_PLURAL, type NodeLogCollection, VERSION } from '../../operator/resources.js';
 import { runOperator } from '../../operator/run-operator.js';
-import { type ControlPlane, startControlPlane } from '../env/kube.js';
-import { createNode, createReadyAgentPod, ensureNamespace, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
+import type { ControlPlane } from '../env/kube.js';
+import { createNode, createReadyAgentPod, mergePatch, startTestCluster, waitFor } from '../helpers/kube-fixtures.js';
 
 // The operator against a real kube-apiserver: every status it writes is read back from the server.
 const NS = 'enlm-system';
@@ -30,13 +30,7 @@ describe('operator on a real API server', () => {
   const phaseOf = async (name: string) => (await get(name)).status?.phase;
 
   beforeAll(async () => {
-    cp = await startControlPlane();
-    kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    await installCrds(cp);
-    await ensureNamespace(kc, NS);
+    ({ cp, kc, core, custom } = await startTestCluster(NS));
     await createNode(kc, 'ip-10-0-1-10.ec2.internal', 'i-0aaaaaaaaaaaaaaa1');
     await createNode(kc, 'ip-10-0-1-11.ec2.internal', 'i-0aaaaaaaaaaaaaaa2');
     await createReadyAgentPod(kc, NS, 'ip-10-0-1-11.ec2.internal');
