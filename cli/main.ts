@@ -74,13 +74,20 @@ program
   .option('--audience <aud>', 'with --in-cluster: audience MCP bearer tokens must carry (repeatable; default the API server\'s)', collectValues)
   .option('--kms-key-id <id>', 'with an s3:// store: KMS key for server-side encryption')
   .option('--max-bundle-bytes <n>', 'with --in-cluster: largest bundle upload accepted (default 4 GiB)', positiveInt)
+  .option('--ssm-ping', "with --in-cluster: cluster_health shows each node's SSM agent ping status (DescribeInstanceInformation in the node's region)")
+  // test only, hidden: SSM endpoint for --ssm-ping (moto behind the SSM front)
+  .addOption(new Option('--aws-endpoint <url>', 'AWS endpoint override (testing only)').hideHelp())
   .action(async (o: {
     store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean;
     inCluster?: boolean; kubeconfig?: string; ingestPort: number; namespace?: string; collectorSa?: string[]; audience?: string[]; kmsKeyId?: string; maxBundleBytes?: number;
+    ssmPing?: boolean; awsEndpoint?: string;
   }) => {
-    if (!o.inCluster && (o.kubeconfig || o.collectorSa || o.audience || o.store.startsWith('s3://'))) throw new InvalidArgumentError('--kubeconfig, --collector-sa, --audience and an s3:// store need --in-cluster');
+    if (!o.inCluster && (o.kubeconfig || o.collectorSa || o.audience || o.ssmPing || o.store.startsWith('s3://'))) throw new InvalidArgumentError('--kubeconfig, --collector-sa, --audience, --ssm-ping and an s3:// store need --in-cluster');
     const inCluster = o.inCluster
-      ? { kubeconfig: o.kubeconfig, ingestPort: o.ingestPort, namespace: o.namespace, collectorSa: o.collectorSa ?? [], audience: o.audience ?? [], region: config.awsRegion, kmsKeyId: o.kmsKeyId, maxBundleBytes: o.maxBundleBytes }
+      ? {
+          kubeconfig: o.kubeconfig, ingestPort: o.ingestPort, namespace: o.namespace, collectorSa: o.collectorSa ?? [], audience: o.audience ?? [], region: config.awsRegion, kmsKeyId: o.kmsKeyId, maxBundleBytes: o.maxBundleBytes,
+          ssmPing: o.ssmPing ? { endpoint: o.awsEndpoint } : undefined,
+        }
       : undefined;
     await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures, inCluster }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });

@@ -150,6 +150,10 @@ describe('hub stack: SSM', () => {
     const send = stmts.find((s) => s.Sid === 'CaptureOnClusterNodes');
     expect(send?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/eks:cluster-name': 'prod' } });
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', { Roles: ['eks-nodes-a'] });
+    // the hub reads SSM ping status for cluster_health, only with SSM on
+    expect(stmts.find((s) => s.Sid === 'SsmPingStatus')?.Action).toBe('ssm:DescribeInstanceInformation');
+    const off = synth({ clusterName: 'prod' }).template;
+    expect((allStatements(off) as { Sid?: string }[]).some((s) => s.Sid === 'SsmPingStatus')).toBe(false);
   });
 
   it('refuses node roles without the SSM method (named config error)', () => {

@@ -1,10 +1,11 @@
 import { Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AgentGateway } from './agent-gateway.js';
 import { type HubConfig, serviceAccountNames } from './hub-config.js';
 import { HubStorage } from './hub-storage.js';
 import { SsmAccess } from './ssm-access.js';
+import { ackWildcards } from './nag-ack.js';
 import { type WorkloadIdentity, WorkloadRole } from './workload-role.js';
 
 /** Output keys; infra/values-snippet.ts turns them into Helm values. */
@@ -95,6 +96,9 @@ export class HubStack extends Stack {
       this.ssm = new SsmAccess(this, 'Ssm', {
         operatorRole: this.operatorRole, bucket, key, resultsPrefix, clusterName, nodeRoleArns: c.nodeRoleArns,
       });
+      // cluster_health shows each node's SSM ping status (serve --ssm-ping)
+      this.hubRole.addToPolicy(new iam.PolicyStatement({ sid: 'SsmPingStatus', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] }));
+      ackWildcards(this.hubRole, ['Resource::*'], 'ssm:DescribeInstanceInformation supports no resource-level permissions (IAM service authorization reference): it is read-only, and the hub only asks about its nodes.');
     }
 
     if (c.gateway) {

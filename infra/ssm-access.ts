@@ -96,7 +96,8 @@ export class SsmAccess extends Construct {
       new iam.PolicyStatement({
         sid: 'PollAndDescribe',
         // Read-only APIs without resource-level permissions.
-        actions: ['ssm:GetAutomationExecution', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'],
+        // ListCommands: an operator restarted between SendCommand and recording its id finds the capture command again
+        actions: ['ssm:GetAutomationExecution', 'ssm:GetCommandInvocation', 'ssm:ListCommands', 'ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'],
         resources: ['*'],
       }),
     );
@@ -117,12 +118,13 @@ export class SsmAccess extends Construct {
     ackWildcards(this.automationRole, [instances], 'SendCommand is limited to instances tagged eks:cluster-name=<this cluster> by a condition; instance ids are not known in advance.');
     ackWildcards(this.automationRole, ['Resource::*'], 'GetCommandInvocation, ListCommandInvocations, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
     ackWildcards(p.operatorRole, [instances], 'SendCommand (captures) is limited to instances tagged eks:cluster-name=<this cluster> by a condition; instance ids are not known in advance.');
-    ackWildcards(p.operatorRole, ['Resource::*'], 'GetAutomationExecution, GetCommandInvocation, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
+    ackWildcards(p.operatorRole, ['Resource::*'], 'GetAutomationExecution, GetCommandInvocation, ListCommands, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
     ackWildcards(p.operatorRole, [`Resource::${pseudoArn('ssm', `automation-definition/${SSM_RUNBOOK}:*`)}`], 'The :* suffix is the runbook version; the grant names the one AWS Support runbook.');
     ackWildcards(p.operatorRole, [results], 'SSM uploads each collection under a generated key below results/; the operator reads and removes only that prefix.');
 
     if (p.nodeRoleArns.length > 0) {
       const upload = new iam.ManagedPolicy(this, 'NodeUpload', {
+        // SSM captures upload below results/ too (results/captures-ssm/<instance>/<capture>.pcap): this grant covers them
         description: 'eks-node-log-mcp: lets node instance roles upload SSM collection archives to the hub results/ prefix',
         statements: [
           new iam.PolicyStatement({ sid: 'UploadResults', actions: ['s3:PutObject'], resources: [resultsArn] }),

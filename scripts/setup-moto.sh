@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the moto server (the real S3/KMS/SSM/EC2/EKS test server, DESIGN.md §10) into a venv in
-# the cache folder. Idempotent: a warm run only checks the installed version and exits.
+# the cache folder, and the AWS CLI beside it (the SSM capture test runs the node's script, which
+# uploads with `aws s3 cp`, against moto). Idempotent: a warm run only checks the installed version and exits.
 # Prints the path of moto_server on stdout (last line); everything else goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_PIN=5.2.5
+AWSCLI_PIN=1.46.2
 cache="${EKS_NLM_CACHE:-$PWD/.cache}"
 venv="$cache/moto-venv"
 marker="$venv/.moto-resolved"   # "<pin> <installed>" once the pin or its fallback is in place
@@ -21,6 +23,7 @@ EOF
 
 is_warm() {
   local have
+  [[ -x "$venv/bin/aws" ]] || return 1
   have=$(installed_version) || return 1
   [[ "$have" == "$MOTO_PIN" ]] && return 0
   # A fallback version installed because the pin was not served counts as warm for that pin, so a
@@ -79,6 +82,11 @@ if ! pip_install "moto[server]==$MOTO_PIN" 2>"$cache/moto-pip.log"; then
   tail -n 1 "$cache/moto-pip.log" >&2
   echo "setup-moto: moto $MOTO_PIN is not available (log: $cache/moto-pip.log); falling back to the newest moto 5.x" >&2
   pip_install "moto[server]>=5,<6"
+fi
+
+if [[ ! -x "$venv/bin/aws" ]]; then
+  echo "setup-moto: installing awscli==$AWSCLI_PIN" >&2
+  pip_install "awscli==$AWSCLI_PIN" 2>>"$cache/moto-pip.log" || pip_install "awscli>=1.29,<2"
 fi
 
 have=$(installed_version) || { echo "setup-moto: moto_server missing after install" >&2; exit 1; }

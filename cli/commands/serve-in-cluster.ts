@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
 import { AccessReviewer } from '../../mcp-server/auth/subject-access.js';
 import { KubeCluster } from '../../mcp-server/cluster/kube-cluster.js';
+import { SsmPing, type SsmPingOptions } from '../../mcp-server/cluster/ssm-ping.js';
 import { TokenAuthenticator } from '../../mcp-server/auth/token-review.js';
 import { startHttp } from '../../mcp-server/http.js';
 import { CollectorAuth, HUB_AUDIENCE } from '../../mcp-server/ingest/collector-auth.js';
@@ -29,6 +30,11 @@ export interface InClusterServeOptions {
   region?: string;
   kmsKeyId?: string;
   maxBundleBytes?: number;
+  /**
+   * cluster_health's SSM ping (`--ssm-ping`): each node is asked about in its own region (from its
+   * providerID), with the SDK's default credentials (the pod's IRSA / Pod Identity role)
+   */
+  ssmPing?: SsmPingOptions;
 }
 
 /**
@@ -43,8 +49,8 @@ export async function startInCluster(o: InClusterServeOptions, log: Logger): Pro
   const kc = loadKubeConfig(o.kubeconfig ? { kind: 'kubeconfig', path: o.kubeconfig } : { kind: 'in-cluster' });
   const kube = kubeClients(kc);
   const catalog = CompiledCatalog.load();
-  // SSM ping for cluster_health is not wired here yet (KubeCluster takes it as an optional third argument)
-  const deps: ToolDeps = { store, catalog, now: Date.now, log, sopsDir: resolve(o.sopsDir), cluster: new KubeCluster(kc, namespace) };
+  const ssmPing = o.ssmPing ? new SsmPing(o.ssmPing) : undefined;
+  const deps: ToolDeps = { store, catalog, now: Date.now, log, sopsDir: resolve(o.sopsDir), cluster: new KubeCluster(kc, namespace, ssmPing) };
   const mcp = await startHttp(deps, {
     host: o.host,
     port: o.port,
@@ -67,8 +73,16 @@ export async function startInCluster(o: InClusterServeOptions, log: Logger): Pro
     { host: o.host, port: o.ingestPort },
   ).catch(async (err: unknown) => {
     await mcp.close();
+    ssmPing?.close();
     throw err;
   });
-  log.info({ mcp: mcp.url, ingest: ingest.url, namespace, store: uri }, 'Serving MCP and ingest in cluster mode');
-  return { mcpUrl: mcp.url, ingestUrl: ingest.url, close: async () => void (await Promise.all([mcp.close(), ingest.close()])) };
+  log.info({ mcp: mcp.url, ingest: ingest.url, namespace, store: uri, ssmPing: Boolean(ssmPing) }, 'Serving MCP and ingest in cluster mode');
+  return {
+    mcpUrl: mcp.url,
+    ingestUrl: ingest.url,
+    close: async () => {
+      await Promise.all([mcp.close(), ingest.close()]);
+      ssmPing?.close();
+    },
+  };
 }
