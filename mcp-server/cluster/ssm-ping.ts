@@ -1,5 +1,6 @@
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SsmPingResult, SsmPingStatus } from './cluster-port.js';
+import { perRegion } from '../../core/util/per-region.js';
 
 /** DescribeInstanceInformation takes at most 50 ids per filter value list and 50 results per page. */
 const BATCH = 50;
@@ -17,18 +18,11 @@ export interface SsmPingOptions {
  * An instance SSM does not list is NotRegistered (no agent, or no instance profile permission).
  */
 export class SsmPing {
-  private readonly clients = new Map<string, SSMClient>();
+  /** one SDK client per region (the node's region comes from its providerID) */
+  private readonly clients = perRegion((region) => new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 }));
 
   constructor(private readonly o: SsmPingOptions = {}) {}
 
-  private client(region: string): SSMClient {
-    let c = this.clients.get(region);
-    if (!c) {
-      c = new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 });
-      this.clients.set(region, c);
-    }
-    return c;
-  }
 
   async ping(targets: Array<{ instanceId: string; region: string }>): Promise<Map<string, SsmPingResult>> {
     const byRegion = new Map<string, string[]>();
@@ -39,7 +33,7 @@ export class SsmPing {
         const chunk = ids.slice(i, i + BATCH);
         let token: string | undefined;
         do {
-          const r = await this.client(region).send(new DescribeInstanceInformationCommand({
+          const r = await this.clients(region).send(new DescribeInstanceInformationCommand({
             Filters: [{ Key: 'InstanceIds', Values: chunk }], MaxResults: BATCH, NextToken: token,
           }));
           for (const info of r.InstanceInformationList ?? []) {

@@ -1,4 +1,5 @@
 import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { perRegion } from '../../core/util/per-region.js';
 
 /** The AWS-owned runbook that runs eks-log-collector.sh on the instance and uploads the archive. */
 export const SSM_DOCUMENT = 'AWSSupport-CollectEKSInstanceLogs';
@@ -19,33 +20,26 @@ const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Scheduled', 'Runbo
  * status" never starts a second execution on the node.
  */
 export class SdkSsmAutomation implements SsmAutomationPort {
-  private readonly clients = new Map<string, SSMClient>();
+  /** one SDK client per region (the node's region comes from its providerID) */
+  private readonly clients = perRegion((region) => new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 }));
 
   constructor(
     private readonly o: { bucket: string; assumeRoleArn?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } },
     private readonly onStart?: () => void,
   ) {}
 
-  private client(region: string): SSMClient {
-    let c = this.clients.get(region);
-    if (!c) {
-      c = new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 });
-      this.clients.set(region, c);
-    }
-    return c;
-  }
 
   async start(region: string, instanceId: string, clientToken: string): Promise<string> {
     this.onStart?.();
     const params: Record<string, string[]> = { EKSInstanceId: [instanceId], LogDestination: [this.o.bucket] };
     if (this.o.assumeRoleArn) params.AutomationAssumeRole = [this.o.assumeRoleArn];
-    const r = await this.client(region).send(new StartAutomationExecutionCommand({ DocumentName: SSM_DOCUMENT, Parameters: params, ClientToken: clientToken }));
+    const r = await this.clients(region).send(new StartAutomationExecutionCommand({ DocumentName: SSM_DOCUMENT, Parameters: params, ClientToken: clientToken }));
     if (!r.AutomationExecutionId) throw new Error('StartAutomationExecution returned no execution id');
     return r.AutomationExecutionId;
   }
 
   async poll(region: string, executionId: string) {
-    const r = await this.client(region).send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
+    const r = await this.clients(region).send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }));
     const ex = r.AutomationExecution;
     const status = ex?.AutomationExecutionStatus ?? 'Unknown';
     const state: AutomationState = status === 'Success' ? 'succeeded' : RUNNING.has(status) ? 'running' : 'failed';

@@ -1,5 +1,6 @@
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CaptureInputError, checkFilterText, checkInterfaceName, MAX_DURATION_SECONDS } from '../../core/capture/capture-input.js';
+import { perRegion } from '../../core/util/per-region.js';
 
 /** The AWS-owned document that runs a shell script on the instance (DESIGN.md §7: captures over SSM). */
 export const CAPTURE_DOCUMENT = 'AWS-RunShellScript';
@@ -138,26 +139,19 @@ const NOT_YET = new Set(['InvocationDoesNotExist']);
  * same key and the hub still holds one capture.
  */
 export class SdkSsmCapture implements SsmCapturePort {
-  private readonly clients = new Map<string, SSMClient>();
+  /** one SDK client per region (the node's region comes from its providerID) */
+  private readonly clients = perRegion((region) => new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 }));
 
   constructor(
     private readonly o: { destination: CaptureDestination; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } },
     private readonly onSend?: () => void,
   ) {}
 
-  private client(region: string): SSMClient {
-    let c = this.clients.get(region);
-    if (!c) {
-      c = new SSMClient({ region, endpoint: this.o.endpoint, credentials: this.o.credentials, maxAttempts: 3 });
-      this.clients.set(region, c);
-    }
-    return c;
-  }
 
   async send(r: SsmCaptureRequest): Promise<string> {
     const commands = captureCommands(r, this.o.destination);
     this.onSend?.();
-    const out = await this.client(r.region).send(new SendCommandCommand({
+    const out = await this.clients(r.region).send(new SendCommandCommand({
       DocumentName: CAPTURE_DOCUMENT,
       InstanceIds: [r.instanceId],
       Comment: captureComment(r.captureId),
@@ -174,7 +168,7 @@ export class SdkSsmCapture implements SsmCapturePort {
     const comment = captureComment(captureId);
     let token: string | undefined;
     do {
-      const page = await this.client(region).send(new ListCommandsCommand({ InstanceId: instanceId, NextToken: token }));
+      const page = await this.clients(region).send(new ListCommandsCommand({ InstanceId: instanceId, NextToken: token }));
       const hit = page.Commands?.find((c) => c.Comment === comment && c.DocumentName === CAPTURE_DOCUMENT);
       if (hit?.CommandId) return hit.CommandId;
       token = page.NextToken;
@@ -184,7 +178,7 @@ export class SdkSsmCapture implements SsmCapturePort {
 
   async poll(region: string, commandId: string, instanceId: string) {
     try {
-      const r = await this.client(region).send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+      const r = await this.clients(region).send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
       const status = r.Status ?? 'Unknown';
       const state: CommandState = status === 'Success' ? 'succeeded' : RUNNING.has(status) ? 'running' : 'failed';
       const err = (r.StandardErrorContent ?? '').trim().slice(-500);
