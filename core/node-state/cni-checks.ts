@@ -106,10 +106,15 @@ const mtu: NodeCheck = {
     const pod = s.conflist.value.mtu;
     if (pod === null) return { check: 'mtu-consistency', status: 'not-checked', reason: `not checked: ${s.conflist.path} sets no MTU`, findings: [] };
     const links = s.links?.value ?? [];
-    const eth0 = links.find((l) => l.name === 'eth0' || l.name === 'ens5');
+    // ENIs are eth<N> (AL2) or ens<N> (AL2023, Bottlerocket); the primary is the lowest number
+    const enis = links.filter((l) => /^(?:eth|ens)\d+$/.test(l.name)).sort((a, b) => Number(a.name.replace(/\D/g, '')) - Number(b.name.replace(/\D/g, '')));
+    const eth0 = enis[0];
     const eniEnv = env(s, 'AWS_VPC_ENI_MTU');
-    const veths = links.filter((l) => /^eni[0-9a-f]/.test(l.name) && l.mtu !== pod);
-    if (!eth0 && !eniEnv && !links.some((l) => /^eni/.test(l.name))) {
+    const prefix = env(s, 'AWS_VPC_K8S_CNI_VETHPREFIX')?.value || 'eni';
+    const isVeth = (name: string) => name.startsWith(prefix) && /^[0-9a-f]{6,}$/.test(name.slice(prefix.length));
+    const veths = links.filter((l) => isVeth(l.name) && l.mtu !== pod);
+    const secondary = eth0 ? enis.slice(1).filter((l) => l.mtu !== eth0.mtu) : [];
+    if (!eth0 && !eniEnv && !links.some((l) => isVeth(l.name))) {
       return { check: 'mtu-consistency', status: 'not-checked', reason: `not checked: no ENI or veth MTU to compare with the conflist's ${pod} (${STATE_PATHS.links} missing, AWS_VPC_ENI_MTU unknown)`, findings: [] };
     }
     const enimtu = eth0?.mtu ?? Number(eniEnv?.value);
@@ -126,6 +131,12 @@ const mtu: NodeCheck = {
       message: `aws-node is configured with AWS_VPC_ENI_MTU=${eniEnv.value} but ${eth0.name} has MTU ${eth0.mtu}.`,
       evidence: [ev(s.env!.path, eniEnv.line, `AWS_VPC_ENI_MTU=${eniEnv.value}`), ev(s.links!.path, eth0.line, eth0.text)],
       remediation: 'Align AWS_VPC_ENI_MTU with the interface MTU and restart aws-node.', sops,
+    });
+    if (secondary.length) f.push({
+      code: 'SecondaryEniMtuMismatch', title: 'Secondary ENI MTU differs from the primary', severity: 'warning', category: 'networking',
+      message: `${secondary.map((l) => `${l.name} mtu ${l.mtu}`).join(', ')} against ${eth0!.name} mtu ${eth0!.mtu}: pods on the secondary ENIs get a path MTU other than the conflist's ${pod}.`,
+      evidence: [ev(s.links!.path, eth0!.line, eth0!.text), ...secondary.slice(0, 4).map((l) => ev(s.links!.path, l.line, l.text))],
+      remediation: 'Set AWS_VPC_ENI_MTU on aws-node (it applies to every ENI it attaches) and restart it; check user data or networkd drop-ins that set one interface\'s MTU.', sops,
     });
     if (veths.length) f.push({
       code: 'PodVethMtuMismatch', title: 'Pod veths with an MTU other than the conflist MTU', severity: 'warning', category: 'networking',

@@ -6,14 +6,29 @@ import { parseDf, parseMountsTxt } from './df.js';
 import { parseEthtool } from './ethtool.js';
 import { parseIpRules } from './ip-rule.js';
 import { parseIpRoutes } from './ip-route.js';
+import { parseIpamCheckpoint } from './ipam-checkpoint.js';
 import { parseIpamdEnis, parseIpamdEnv, parseIpamdPods } from './ipamd.js';
+import { attachCounters, mergeModels, parseIptablesList } from './iptables-list.js';
+import type { IptablesSave } from './iptables-model.js';
 import { parseIptablesSave } from './iptables-save.js';
 import { parseKubeletConfig } from './kubelet-config.js';
-import { type Lines, streamLines } from './lines.js';
+import { collectText, isRecord, type Lines, streamLines, tryJson } from './lines.js';
 import { parseLinks } from './links.js';
+import { parsePs } from './ps.js';
 import { parseResolvConf } from './resolv-conf.js';
 import type { NodeState, Parsed } from './state.js';
 import { parseSysctl } from './sysctl.js';
+
+/** `iptables -t <table> -nvL` per table: our collector's names, then eks-log-collector.sh's plain `iptables -nvL` (the filter table). */
+const IPTABLES_LISTS: [string, string[]][] = [
+  ['filter', ['networking/iptables-filter.txt', 'networking/iptables.txt']],
+  ['nat', ['networking/iptables-nat.txt']],
+  ['mangle', ['networking/iptables-mangle.txt']],
+];
+const PS_FILES = ['system/ps.txt', 'system/ps-threads.txt'];
+/** eks-log-collector.sh copies the checkpoint to ipamd/; our collector copies /var/run/aws-node/ whole */
+const CHECKPOINT_FILES = ['ipamd/ipam.json', 'networking/aws-node-run/ipam.json'];
+const COLLECTOR_MANIFEST = 'collector-manifest.json';
 
 const LINK_FILES = ['networking/iplink.txt', 'networking/ip-link.txt', 'networking/ipaddr.txt', 'networking/ip-addr.txt', 'networking/ifconfig.txt'];
 
@@ -43,10 +58,22 @@ export async function parseNodeState(paths: readonly string[], open: (path: stri
     envPath ??= p;
     for (const [k, v] of e.value.env) if (!env.has(k)) env.set(k, { ...v, path: p });
   }
+  const lists: IptablesSave[] = [];
+  let listPath: string | undefined;
+  for (const [table, paths] of IPTABLES_LISTS) {
+    const p = paths.find((x) => present.has(x));
+    if (!p) continue;
+    listPath ??= p;
+    lists.push((await one(p, (l) => parseIptablesList(l, table, p)))!.value);
+  }
+  const listed = lists.length ? mergeModels(lists) : undefined;
+  let iptables = await one('networking/iptables-save.txt', parseIptablesSave);
+  if (iptables && listed) attachCounters(iptables.value, listed);
+  if (!iptables && listed && listPath) iptables = { path: listPath, value: listed };
   const ethtool: Parsed<Awaited<ReturnType<typeof parseEthtool>>>[] = [];
   for (const p of all.filter((x) => /^networking\/ethtool[^/]*\.txt$/.test(x))) ethtool.push((await one(p, parseEthtool))!);
   return {
-    iptables: await one('networking/iptables-save.txt', parseIptablesSave),
+    iptables,
     routes: await one('networking/iproute.txt', parseIpRoutes),
     rules: await one('networking/iprule.txt', parseIpRules),
     conntrack: await one('networking/conntrack.txt', parseConntrack),
@@ -61,5 +88,22 @@ export async function parseNodeState(paths: readonly string[], open: (path: stri
     mounts: await one('storage/mounts.txt', parseMountsTxt),
     inodes: await one('storage/inodes.txt', parseDf),
     kubelet: await one('kubelet/config.json', parseKubeletConfig),
+    ps: await one(PS_FILES.find((p) => present.has(p)), parsePs),
+    ipamCheckpoint: await one(CHECKPOINT_FILES.find((p) => present.has(p)), parseIpamCheckpoint),
+    truncated: present.has(COLLECTOR_MANIFEST) ? await truncatedOutputs(await open(COLLECTOR_MANIFEST)) : new Set(),
   };
+}
+
+/**
+ * Bundle files our collector cut at a size cap: collector-manifest.json records per source its status
+ * and the files it wrote. Read loosely (a manifest of another version just yields nothing).
+ */
+async function truncatedOutputs(lines: Lines): Promise<Set<string>> {
+  const j = tryJson((await collectText(lines)).text);
+  const out = new Set<string>();
+  if (!j.ok || !isRecord(j.value) || !Array.isArray(j.value.sources)) return out;
+  for (const s of j.value.sources) {
+    if (isRecord(s) && s.status === 'truncated' && Array.isArray(s.outputs)) for (const o of s.outputs) if (typeof o === 'string') out.add(o);
+  }
+  return out;
 }

@@ -8,10 +8,13 @@ import { parseEthtool } from './ethtool.js';
 import { parseIpRules } from './ip-rule.js';
 import { parseIpRoutes } from './ip-route.js';
 import { parseIpamdEnis, parseIpamdEnv, parseIpamdPods } from './ipamd.js';
+import { parseIpamCheckpoint } from './ipam-checkpoint.js';
+import { parseIptablesList } from './iptables-list.js';
 import { parseIptablesSave } from './iptables-save.js';
 import { parseKubeletConfig } from './kubelet-config.js';
 import { type Lines, streamLines, textLines } from './lines.js';
 import { parseLinks } from './links.js';
+import { parsePs } from './ps.js';
 import { parseResolvConf } from './resolv-conf.js';
 import { parseSysctl } from './sysctl.js';
 
@@ -19,11 +22,13 @@ const PARSERS: [string, (l: Lines) => Promise<unknown>][] = [
   ['iptables-save', parseIptablesSave], ['ip route', parseIpRoutes], ['ip rule', parseIpRules], ['conntrack', parseConntrack],
   ['sysctl', parseSysctl], ['enis', parseIpamdEnis], ['pods', parseIpamdPods], ['env', parseIpamdEnv], ['conflist', parseConflist],
   ['resolv.conf', parseResolvConf], ['ethtool', parseEthtool], ['links', parseLinks], ['df', parseDf], ['mounts', parseMountsTxt], ['kubelet', parseKubeletConfig],
+  ['iptables -nvL', (l) => parseIptablesList(l, 'nat', 'networking/iptables-nat.txt')], ['ps', parsePs], ['ipam.json', parseIpamCheckpoint],
 ];
 
 // fragments of the real formats, so random input reaches the branches past the first regex
 const FRAGMENTS = ['*nat', ':KUBE-SERVICES - [0:0]', '-A KUBE-SERVICES -j KUBE-SVC-X', '--dport 53:', '-j DROP', '--dports 1,2:', '__proto__', 'cpu=0 drop=', '*** Output of conntrack -L ***',
-  'src=', 'default via', 'table', 'mtu', '512:\tfrom', 'nameserver', 'options ndots:', ' = ', '{"TotalIPs":', '"IP":"10.0.0.1"', 'on / type xfs (', '%', '\n', '\r\n', '\u0000', '\uFFFD'];
+  'src=', 'default via', 'table', 'mtu', '512:\tfrom', 'nameserver', 'options ndots:', ' = ', '{"TotalIPs":', '"IP":"10.0.0.1"', 'on / type xfs (', '%', 'Chain AWS-SNAT-CHAIN-0 (1 references)', ' 12K 3M SNAT all -- * * 0.0.0.0/0 0.0.0.0/0 to:10.0.0.1', 'USER PID STAT RSS COMMAND', ' 2 Z 0 [sh]',
+  '{"version":"vpc-cni-ipam/1","allocations":[', '{"containerID":"a","ipv4":"10.0.0.1"}', '\n', '\r\n', '\u0000', '\uFFFD'];
 const hostile = fc.array(fc.oneof(fc.string(), fc.constantFrom(...FRAGMENTS), fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1'))), { maxLength: 40 }).map((a) => a.join(''));
 
 describe('node-state parsers', () => {

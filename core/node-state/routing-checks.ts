@@ -14,7 +14,7 @@ const forwardPolicy: NodeCheck = {
     const f: NDraft[] = fwd.policy === 'DROP' ? [{
       code: 'ForwardPolicyDrop', title: 'iptables FORWARD policy is DROP', severity: 'high', category: 'networking',
       message: `The filter table's FORWARD chain policy is DROP (${fwd.rules} rules in it): pod traffic forwarded through the node is dropped unless a rule accepts it.`,
-      evidence: [ev(s.iptables.path, fwd.line, `:FORWARD ${fwd.policy}`)],
+      evidence: [ev(fwd.path ?? s.iptables.path, fwd.line, `:FORWARD ${fwd.policy}`)],
       remediation: 'Set the policy to ACCEPT (iptables -P FORWARD ACCEPT) or find what set it (Docker, a hardening script, a custom AMI) and stop it.',
       sops: ['pod-to-pod-connectivity', 'service-connectivity'],
     }] : [];
@@ -29,6 +29,11 @@ const kubeProxy: NodeCheck = {
   run: (s) => {
     if (!s.iptables) return notChecked('kube-proxy-sync', STATE_PATHS.iptables);
     const { path, value } = s.iptables;
+    // absence needs the nat table read whole (iptables-save to its COMMIT, a -nvL listing not cut)
+    const natFiles = [path, ...[...(value.tables.get('nat')?.values() ?? [])].flatMap((c) => (c.path ? [c.path] : []))];
+    if (!value.complete.includes('nat') || natFiles.some((f) => s.truncated?.has(f))) {
+      return { check: 'kube-proxy-sync', status: 'not-checked', reason: `not checked: the nat table in ${path} was not read whole`, findings: [] };
+    }
     const svc = value.tables.get('nat')?.get('KUBE-SERVICES');
     const k = value.kube;
     const f: NDraft[] = [];
@@ -42,13 +47,13 @@ const kubeProxy: NodeCheck = {
       f.push({
         code: 'KubeProxyNotSyncing', title: 'kube-proxy is not syncing: KUBE-SERVICES has no service chains', severity: 'critical', category: 'networking',
         message: `The nat KUBE-SERVICES chain exists with ${k.servicesRules} rules but no KUBE-SVC-* chain exists anywhere in the ${value.rules} rules: Services (including kubernetes and kube-dns) are unreachable from this node.`,
-        evidence: [ev(path, svc.line, ':KUBE-SERVICES')], remediation: 'Read the kube-proxy log on this node (API server reachability, RBAC, iptables lock contention) and restart kube-proxy.', sops: KUBE_PROXY_SOPS,
+        evidence: [ev(svc.path ?? path, svc.line, ':KUBE-SERVICES')], remediation: 'Read the kube-proxy log on this node (API server reachability, RBAC, iptables lock contention) and restart kube-proxy.', sops: KUBE_PROXY_SOPS,
       });
     } else if (k.kubeDns.length === 0) {
       f.push({
         code: 'KubeDnsDnatMissing', title: 'No kube-dns DNAT rules in iptables', severity: 'high', category: 'networking',
         message: `kube-proxy programs ${k.svcChains} service chains but none for kube-system/kube-dns: cluster DNS through the Service IP fails from this node.`,
-        evidence: [ev(path, svc.line, ':KUBE-SERVICES')], remediation: 'Check the kube-dns Service and its endpoints (CoreDNS pods ready?), then kube-proxy sync on this node.', sops: ['dns-resolution', ...KUBE_PROXY_SOPS],
+        evidence: [ev(svc.path ?? path, svc.line, ':KUBE-SERVICES')], remediation: 'Check the kube-dns Service and its endpoints (CoreDNS pods ready?), then kube-proxy sync on this node.', sops: ['dns-resolution', ...KUBE_PROXY_SOPS],
       });
     }
     return ran('kube-proxy-sync', f, `${k.svcChains} service chains, ${k.sepChains} endpoint chains, kube-dns DNAT present`);
@@ -66,10 +71,19 @@ const blockedPorts: NodeCheck = {
     for (const port of t.iptables.critical_ports) {
       const hits = s.iptables.value.blockRules.filter((r) => r.ports.some(([lo, hi]) => lo <= port && port <= hi) && !(r.comment && ignore.test(r.comment)));
       if (hits.length === 0) continue;
+      // with -nvL counters (or iptables-save -c) a rule that matched packets is dropping traffic now
+      const hit = hits.filter((r) => (r.counters?.packets ?? 0) > 0);
+      const counted = hits.filter((r) => r.counters);
+      const first = hit[0] ?? hits[0]!;
+      const path = (r: { path?: string }) => r.path ?? s.iptables!.path;
       f.push({
-        code: 'IptablesBlocksPort', title: `iptables ${hits[0]!.target} rule on port ${port}`, severity: 'high', category: 'networking',
-        message: `${hits.length} DROP/REJECT rule(s) match destination port ${port} (first: ${hits[0]!.table}/${hits[0]!.chain}).`,
-        evidence: hits.slice(0, 5).map((r) => ev(s.iptables!.path, r.line, r.text)),
+        code: 'IptablesBlocksPort', title: `iptables ${first.target} rule on port ${port}${hit.length ? ` matched ${first.counters!.text.split(",")[0]}` : ''}`, severity: hit.length ? 'critical' : 'high', category: 'networking',
+        message: `${hits.length} DROP/REJECT rule(s) match destination port ${port} (first: ${first.table}/${first.chain})${
+          hit.length ? `; ${hit.length} of them matched traffic: ${hit.slice(0, 3).map((r) => `${r.table}/${r.chain} ${r.counters!.text}`).join('; ')}` : counted.length ? '; their counters are 0 so far' : ''}.`,
+        evidence: [...hit, ...hits.filter((r) => !hit.includes(r))].slice(0, 5).flatMap((r) => [
+          ev(path(r), r.line, r.text),
+          ...(r.counters && r.counters.path && r.counters.path !== path(r) ? [ev(r.counters.path, r.counters.line, `${r.counters.text}: ${r.target} ${r.table}/${r.chain}`)] : []),
+        ]),
         remediation: 'Find who added the rule (security agent, user data, a CNI policy engine) and remove or narrow it.', sops: ['service-connectivity'],
       });
     }

@@ -6,13 +6,15 @@ import { CNI_CHECKS } from './cni-checks.js';
 import { DNS_CHECKS } from './dns-checks.js';
 import type { CheckStatus, NFinding, NodeCheck } from './finding.js';
 import { loadNodeState } from './load-state.js';
+import { PROCESS_CHECKS } from './process-checks.js';
 import { ROUTING_CHECKS } from './routing-checks.js';
 import type { NodeState } from './state.js';
 import { STORAGE_CHECKS } from './storage-checks.js';
 import { loadThresholds, type Thresholds } from './thresholds.js';
+import { VPC_CNI_CHECKS } from './vpc-cni-checks.js';
 
 /** Every check, in the order that breaks severity ties when numbering. */
-export const NODE_CHECKS: readonly NodeCheck[] = [...ROUTING_CHECKS, ...CNI_CHECKS, ...DNS_CHECKS, ...STORAGE_CHECKS];
+export const NODE_CHECKS: readonly NodeCheck[] = [...ROUTING_CHECKS, ...CNI_CHECKS, ...VPC_CNI_CHECKS, ...DNS_CHECKS, ...STORAGE_CHECKS, ...PROCESS_CHECKS];
 
 export type NodeArea = 'network' | 'storage';
 

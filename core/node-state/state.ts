@@ -4,10 +4,12 @@ import type { DfRow, MountEntry } from './df.js';
 import type { EthtoolStats } from './ethtool.js';
 import type { IpRule } from './ip-rule.js';
 import type { Route } from './ip-route.js';
+import type { IpamCheckpoint } from './ipam-checkpoint.js';
 import type { IpamdEnis, IpamdPod } from './ipamd.js';
 import type { IptablesSave } from './iptables-save.js';
 import type { KubeletConfig } from './kubelet-config.js';
 import type { Link } from './links.js';
+import type { PsListing } from './ps.js';
 import type { ResolvConf } from './resolv-conf.js';
 import type { Sysctls } from './sysctl.js';
 
@@ -22,6 +24,7 @@ export interface Parsed<T> {
  * so each check can say "not checked: <file> missing" instead of "ok".
  */
 export interface NodeState {
+  /** iptables-save, or when the bundle lacks it the per-table `iptables -nvL` listings merged (path = the first) */
   iptables?: Parsed<IptablesSave>;
   routes?: Parsed<Route[]>;
   rules?: Parsed<IpRule[]>;
@@ -38,6 +41,15 @@ export interface NodeState {
   mounts?: Parsed<{ mounts: MountEntry[]; df: DfRow[] }>;
   inodes?: Parsed<DfRow[]>;
   kubelet?: Parsed<KubeletConfig>;
+  /** system/ps.txt (or ps-threads.txt) */
+  ps?: Parsed<PsListing>;
+  /** IPAMD's checkpoint /var/run/aws-node/ipam.json as the bundle holds it */
+  ipamCheckpoint?: Parsed<IpamCheckpoint>;
+  /**
+   * Files the collector recorded as cut at its size cap (collector-manifest.json): a check must not
+   * conclude from them that something is absent.
+   */
+  truncated?: ReadonlySet<string>;
 }
 
 /** The conventional path of each state file, for "missing" reasons when the bundle lacks it. */
@@ -57,4 +69,7 @@ export const STATE_PATHS = {
   mounts: 'storage/mounts.txt',
   inodes: 'storage/inodes.txt',
   kubelet: 'kubelet/config.json',
+  iptablesList: 'networking/iptables-nat.txt (iptables -nvL)',
+  ps: 'system/ps.txt',
+  ipamCheckpoint: 'ipamd/ipam.json (or networking/aws-node-run/ipam.json)',
 } as const;

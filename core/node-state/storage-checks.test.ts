@@ -38,8 +38,9 @@ describe('storage checks', () => {
   });
 
   it('missing storage files are not checked, never ok', async () => {
-    const r = await checkFiles(withFiles({ 'storage/mounts.txt': null, 'storage/inodes.txt': null }));
+    const r = await checkFiles(withFiles({ 'storage/mounts.txt': null, 'storage/inodes.txt': null, 'system/ps.txt': null }));
     expect(r.checked.filter((c) => c.area === 'storage').map((c) => `${c.check}:${c.status}`))
-      .toEqual(['disk-usage:not-checked', 'inode-usage:not-checked', 'overlay-inodes:not-checked', 'readonly-mounts:not-checked', 'kubelet-nodefs-eviction:not-checked']);
+      .toEqual(['disk-usage:not-checked', 'inode-usage:not-checked', 'overlay-inodes:not-checked', 'readonly-mounts:not-checked', 'kubelet-nodefs-eviction:not-checked',
+        'node-daemons:not-checked', 'zombie-processes:not-checked', 'uninterruptible-processes:not-checked']);
   });
 });

@@ -12,6 +12,11 @@ export const ThresholdsSchema = z.object({
   dns: z.object({ max_search_domains: z.number().int().min(1), ndots_note_at: z.number().int().min(1) }),
   iptables: z.object({ critical_ports: z.array(z.number().int().min(1).max(65535)), ignore_comment_pattern: z.string() }),
   readonly_mounts: z.object({ types: z.array(z.string()), ignore_source_pattern: z.string(), ignore_mount_prefixes: z.array(z.string()) }),
+  processes: z.object({
+    zombie_warning: z.number().int().min(1),
+    d_state_warning: z.number().int().min(1),
+    rss_warning_mib: z.object({ kubelet: z.number().positive(), containerd: z.number().positive(), 'aws-k8s-agent': z.number().positive() }),
+  }),
 });
 
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

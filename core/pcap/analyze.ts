@@ -16,8 +16,10 @@ import { VpcSnatModule } from './analysis/vpc-snat.js';
 import { ZeroWindowModule } from './analysis/zero-window.js';
 import { readCapture } from './capture-reader.js';
 import { decodeFrame } from './decode/decode.js';
+import { decodeDns } from './decode/dns.js';
 import { LINKTYPE_NAMES } from './decode/link.js';
-import { ACK, RST, SYN } from './decode/packet.js';
+import { ACK, type DnsInfo, type Packet, RST, SYN } from './decode/packet.js';
+import { Ipv4Defrag, TcpDnsStreams } from './reassembly.js';
 import { defaultThresholds, type ThresholdOverrides, withOverrides } from './thresholds.js';
 
 /** The capture is not something we can read at all (wrong magic, empty, corrupt lengths up front). */
@@ -92,6 +94,20 @@ export async function analyzePcap(source: AsyncIterable<Buffer | string>, opts: 
   const bursts = new BurstsModule();
   const modules: AnalysisModule[] = [dns, coredns, rst, refused, synFlood, retrans, zw, ka, icmp, kubeDnat, vpcSnat, mtu, conntrack, bursts, talkers];
 
+  const defrag = new Ipv4Defrag(t.reassembly);
+  const tcpDns = new TcpDnsStreams(t.reassembly);
+  /** DNS messages that only exist once reassembled, to the DNS module (the frames themselves went to every module) */
+  const dnsOf = (p: Packet, dnsInfo: DnsInfo | null): void => {
+    if (dnsInfo) dns.onPacket({ ...p, dns: dnsInfo });
+  };
+  const tryDns = (b: Buffer, off: number, end: number): DnsInfo | null => {
+    try {
+      return decodeDns(b, off, end);
+    } catch {
+      return null; // a malformed message inside a reassembled payload: the frames were counted already
+    }
+  };
+
   let packets = 0;
   let undecodable = 0;
   let syn = 0;
@@ -105,8 +121,21 @@ export async function analyzePcap(source: AsyncIterable<Buffer | string>, opts: 
     linkTypes.set(linkType, (linkTypes.get(linkType) ?? 0) + 1);
     if (ts < start) start = ts;
     if (ts > end) end = ts;
-    const { packet, error } = decodeFrame(linkType, ts, data, wireLen);
+    const { packet, error, fragment, tcpPayload } = decodeFrame(linkType, ts, data, wireLen);
     if (error) undecodable++;
+    if (fragment) {
+      const ip = packet.ip!;
+      const whole = defrag.add(`${ip.src}|${ip.dst}|${fragment.id}`, ts, fragment.offset, fragment.more, data.subarray(fragment.start, fragment.end));
+      if (whole && whole.length >= 8) {
+        const sp = whole.readUInt16BE(0);
+        const dp = whole.readUInt16BE(2);
+        const udpLen = Math.min(Math.max(whole.readUInt16BE(4), 8), whole.length);
+        if (sp === 53 || dp === 53) dnsOf({ ...packet, ip: { ...ip, fragment: false, laterFragment: false }, udp: { srcPort: sp, dstPort: dp, payloadLen: udpLen - 8 } }, tryDns(whole, 8, udpLen));
+      }
+    } else if (tcpPayload && packet.ip && packet.tcp) {
+      const { ip, tcp } = packet;
+      for (const m of tcpDns.segment(`${ip.src}|${tcp.srcPort}|${ip.dst}|${tcp.dstPort}`, tcp, data.subarray(tcpPayload.start, tcpPayload.end))) dnsOf(packet, tryDns(m, 0, m.length));
+    }
     const tcp = packet.tcp;
     if (tcp) {
       if (tcp.flags & SYN) tcp.flags & ACK ? synAck++ : syn++;
@@ -165,7 +194,8 @@ export async function analyzePcap(source: AsyncIterable<Buffer | string>, opts: 
     icmp: { fragNeeded: icmp.fragNeeded, unreachable: icmp.unreachable, echo: icmp.echo },
     topTalkers: talkers.top(),
     anomalies,
-    evictions: Object.fromEntries(modules.map((m) => [m.name, m.evictions()]).filter(([, n]) => n)),
+    // reassembly gives up on datagrams/streams (timeout, caps, gaps) rather than evicting table rows; reported alike
+    evictions: Object.fromEntries([...modules.map((m) => [m.name, m.evictions()] as const), ['ip-defrag', defrag.dropped + defrag.pending] as const, ['tcp-dns', tcpDns.dropped] as const].filter(([, n]) => n)),
     warnings,
   };
 }

@@ -32,6 +32,13 @@ export const ThresholdsSchema = z.object({
   coredns: z.object({ windowSeconds: z.number().positive(), minErrors: num }),
   conntrack: z.object({ newFlowsPerSecondWarn: num, oneSidedFlowsWarn: num }),
   nat: z.object({ serviceCidrs: z.array(cidr), podCidrs: z.array(cidr) }),
+  reassembly: z.object({
+    fragmentTimeoutSeconds: z.number().positive(),
+    maxDatagrams: z.number().int().positive(),
+    maxFragmentBytes: z.number().int().positive(),
+    maxTcpDnsFlows: z.number().int().positive(),
+    maxTcpDnsBytes: z.number().int().positive(),
+  }),
   limits: z.object({
     maxFlows: z.number().int().positive(),
     maxPendingDns: z.number().int().positive(),

@@ -12,7 +12,7 @@ interface Pending {
 }
 
 /**
- * DNS over UDP/53: queries matched to responses by (client ip, client port, server ip, id);
+ * DNS over UDP/53 (reassembled when fragmented) and TCP/53 (messages out of the stream): queries matched to responses by (client ip, client port, server ip, id);
  * unanswered = no response within `unansweredAfterSeconds` of capture time. NXDOMAIN for a name under
  * a cluster/VPC search suffix that is followed by a success for a shorter name from the same client
  * is the resolver walking its search list (ndots:5): normal, reported apart from real NXDOMAINs.
@@ -44,12 +44,14 @@ export class DnsModule implements AnalysisModule {
 
   onPacket(p: Packet): void {
     const d = p.dns;
-    if (!d || !p.ip || !p.udp) return;
+    // DNS over UDP, or a message reassembled from a TCP/53 stream (analyze.ts hands those in)
+    const l4 = p.udp ?? p.tcp;
+    if (!d || !p.ip || !l4) return;
     this.expire(p.ts - this.t.dns.unansweredAfterSeconds);
     const name = d.name ?? '.';
     if (!d.response) {
       this.queries++;
-      const key = `${p.ip.src}|${p.udp.srcPort}|${p.ip.dst}|${d.id}`;
+      const key = `${p.ip.src}|${l4.srcPort}|${p.ip.dst}|${d.id}`;
       if (!this.pending.has(key)) this.pending.set(key, { ts: p.ts, name });
       return;
     }
@@ -59,7 +61,7 @@ export class DnsModule implements AnalysisModule {
     const per = this.byName.get(name) ?? {};
     per[rc] = (per[rc] ?? 0) + 1;
     this.byName.set(name, per);
-    const key = `${p.ip.dst}|${p.udp.dstPort}|${p.ip.src}|${d.id}`;
+    const key = `${p.ip.dst}|${l4.dstPort}|${p.ip.src}|${d.id}`;
     const q = this.pending.get(key);
     if (q) {
       this.latency.add((p.ts - q.ts) * 1000);

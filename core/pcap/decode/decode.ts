@@ -9,6 +9,13 @@ export interface Decoded {
   packet: Packet;
   /** a layer we tried to decode was malformed (what decoded before it is still in `packet`) */
   error?: string;
+  /**
+   * An IPv4 fragment of a UDP datagram: its place in the datagram and where its bytes are in the
+   * frame, for reassembly (DNS answers larger than the path MTU arrive this way).
+   */
+  fragment?: { id: number; offset: number; more: boolean; start: number; end: number };
+  /** where the payload of a TCP/53 segment is in the frame, for DNS-over-TCP reassembly */
+  tcpPayload?: { start: number; end: number };
 }
 
 /**
@@ -26,12 +33,21 @@ export function decodeFrame(linkType: number, ts: number, data: Buffer, wireLen:
     else if (l2.etherType === 0x86dd) r = decodeIpv6(data, l2.offset);
     else return { packet }; // ARP, LLDP, ...: decodable, just not IP
     packet.ip = r.ip;
+    if (r.ip.fragment && r.ip.v === 4 && r.ip.proto === 17) {
+      const flags = data.readUInt16BE(l2.offset + 6);
+      const fragment = { id: data.readUInt16BE(l2.offset + 4), offset: (flags & 0x1fff) * 8, more: (flags & 0x2000) !== 0, start: r.l4, end: r.end };
+      // the first fragment still shows its UDP header (ports) to the modules; DNS waits for the whole datagram
+      if (!r.ip.laterFragment) packet.udp = decodeUdp(data, r.l4, r.end);
+      return { packet, fragment };
+    }
     if (r.ip.laterFragment) return { packet }; // no transport header in a later fragment
     const v = r.ip.v;
     switch (r.ip.proto) {
-      case 6:
-        packet.tcp = decodeTcp(data, r.l4, r.end);
+      case 6: {
+        const t = (packet.tcp = decodeTcp(data, r.l4, r.end));
+        if ((t.srcPort === 53 || t.dstPort === 53) && !r.ip.fragment) return { packet, tcpPayload: { start: r.end - t.payloadLen, end: r.end } };
         break;
+      }
       case 17: {
         const u = (packet.udp = decodeUdp(data, r.l4, r.end));
         // DNS over UDP/53 only (mDNS/LLMNR use other ports and are not cluster DNS)
