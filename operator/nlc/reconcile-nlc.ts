@@ -1,34 +1,19 @@
-import type { Logger } from 'pino';
 import { collectionBundleId } from '../../core/bundle/bundle-id.js';
 import type { SsmAutomationPort } from '../backends/ssm-automation.js';
 import type { SsmBundleIngest } from '../backends/ssm-ingest.js';
-import { jobPod, type JobPodOptions, jobPodName } from '../backends/job-pod.js';
-import type { ClusterClient } from '../cluster-client.js';
+import { jobPod, jobPodName } from '../backends/job-pod.js';
 import { completedCollectionStatus } from '../../core/bundle/collection-status.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
-import type { OperatorMetrics } from '../metrics.js';
+import type { ReconcilerOptions } from '../reconciler-options.js';
 import { parseProviderId } from '../provider-id.js';
 import { NLC_PLURAL, type NodeLogCollection, splitKey, TERMINAL } from '../resources.js';
 import { pickMethod } from './pick-method.js';
 
 export const FINALIZER = 'eksnodelog.io/cancel';
 
-export interface NlcReconcilerOptions {
-  client: ClusterClient;
-  log: Logger;
-  metrics?: OperatorMetrics;
-  /** where agent pods run, and their label selector */
-  agentNamespace: string;
-  agentSelector: string;
-  job: JobPodOptions;
+export interface NlcReconcilerOptions extends ReconcilerOptions {
   ssm?: { automation: SsmAutomationPort; ingest: SsmBundleIngest; uriBase: string };
-  /** a collection not finished after this fails (the node never uploaded) */
-  collectTimeoutSeconds: number;
-  /** a target node missing this long fails the collection */
-  nodeGoneGraceSeconds: number;
-  pollSeconds: number;
-  now?: () => number;
 }
 
 type Status = NonNullable<NodeLogCollection['status']>;

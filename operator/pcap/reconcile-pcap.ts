@@ -1,32 +1,20 @@
-import type { Logger } from 'pino';
 import { collectionBundleId } from '../../core/bundle/bundle-id.js';
 import { completedCaptureStatus, storeUri } from '../../core/bundle/collection-status.js';
 import { CaptureInputError } from '../../core/capture/capture-input.js';
 import type { SsmCapturePort } from '../backends/ssm-capture.js';
 import { NotACaptureError, type SsmCaptureIngest } from '../backends/ssm-capture-ingest.js';
-import { jobPod, type JobPodOptions, jobPodName } from '../backends/job-pod.js';
-import type { ClusterClient } from '../cluster-client.js';
+import { jobPod, jobPodName } from '../backends/job-pod.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
-import type { OperatorMetrics } from '../metrics.js';
+import type { ReconcilerOptions } from '../reconciler-options.js';
 import { pickMethod } from '../nlc/pick-method.js';
 import { FINALIZER } from '../nlc/reconcile-nlc.js';
 import { parseProviderId } from '../provider-id.js';
 import { type PacketCapture, PCAP_PLURAL, splitKey, TERMINAL } from '../resources.js';
 
-export interface PcapReconcilerOptions {
-  client: ClusterClient;
-  log: Logger;
-  metrics?: OperatorMetrics;
-  agentNamespace: string;
-  agentSelector: string;
-  job: JobPodOptions;
+export interface PcapReconcilerOptions extends ReconcilerOptions {
   /** SSM captures (SendCommand), when the installation enables SSM */
   ssm?: { capture: SsmCapturePort; ingest: SsmCaptureIngest; uriBase: string };
-  collectTimeoutSeconds: number;
-  nodeGoneGraceSeconds: number;
-  pollSeconds: number;
-  now?: () => number;
 }
 
 type Status = NonNullable<PacketCapture['status']> & { podUid?: string };
