@@ -63,6 +63,7 @@ program
   .option('--host <host>', 'listen address (loopback only, unless --in-cluster)', '127.0.0.1')
   .option('--port <port>', 'listen port', positiveInt, 8080)
   .option('--sops <dir>', 'runbooks directory', defaultSopsDir())
+  .option('--sessions', 'HTTP session mode (Mcp-Session-Id, GET stream, subscriptions, sampling/elicitation); local use, not with --in-cluster')
   // test only, hidden: adds the MCP conformance suite's fixture tools/resources/prompts (mcp-server/conformance-fixtures.ts)
   .addOption(new Option('--conformance-fixtures', 'also serve the MCP conformance suite fixtures (testing only)').hideHelp())
   // cluster mode (mcp-server/auth, mcp-server/ingest): --store may then also be s3://bucket/prefix
@@ -78,7 +79,7 @@ program
   // test only, hidden: SSM endpoint for --ssm-ping (moto behind the SSM front)
   .addOption(new Option('--aws-endpoint <url>', 'AWS endpoint override (testing only)').hideHelp())
   .action(async (o: {
-    store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean;
+    store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean; sessions?: boolean;
     inCluster?: boolean; kubeconfig?: string; ingestPort: number; namespace?: string; collectorSa?: string[]; audience?: string[]; kmsKeyId?: string; maxBundleBytes?: number;
     ssmPing?: boolean; awsEndpoint?: string;
   }) => {
@@ -89,7 +90,7 @@ program
           ssmPing: o.ssmPing ? { endpoint: o.awsEndpoint } : undefined,
         }
       : undefined;
-    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures, inCluster }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
+    await runServe({ store: o.store, stdio: o.stdio, host: o.host, port: o.port, sopsDir: o.sops, conformanceFixtures: o.conformanceFixtures, sessions: o.sessions, inCluster }, o.stdio ? log : pino({ level: config.logLevel ?? 'info', base: undefined }, pino.destination(2)));
   });
 
 program

@@ -9,7 +9,7 @@
 // `conformanceFixtures: true` in code), which the conformance test does and nothing else does.
 //
 // Names and payloads follow the suite's scenario descriptions. Everything uses the SDK's public API.
-// Behaviour under our stateless HTTP transport (one McpServer per POST):
+// Behaviour under our stateless HTTP transport (one McpServer per POST, the default):
 //  - notifications during a call (logging, progress) go out with the call's requestId, so the SDK
 //    writes them on that POST's SSE stream, before the result: they work;
 //  - requests to the client (sampling, elicitation) cannot work: the instance handling tools/call
@@ -18,11 +18,16 @@
 //    request. The tools say so in an error result instead of sending a request they cannot follow;
 //  - resource subscriptions are not offered: there is no stream to send updates on after the POST.
 // test/mcp/conformance-baseline.yml lists the scenarios that fail for these reasons.
+// In session mode (http-sessions.ts: one McpServer per Mcp-Session-Id) the same fixtures pass them
+// all: the server saw the client's initialize (capabilities), the client's reply POST reaches the
+// same instance, and `test://watched-resource` changes every second while a session is subscribed,
+// each change sent as notifications/resources/updated on the session's GET stream.
 
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ElicitRequestFormParams } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ResourceSubscriptions } from './resource-subscriptions.js';
 
 /** A 1x1 PNG (one blue pixel), generated for these fixtures. */
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNQzr8IAAIcAWRKxmItAAAAAElFTkSuQmCC';
@@ -39,11 +44,17 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const WORDS = ['paris', 'park', 'party', 'test', 'testing', 'hello', 'world'];
 const suggest = (value: string) => WORDS.filter((w) => w.startsWith(value.toLowerCase()));
 
-export function registerConformanceFixtures(server: McpServer): void {
+/** The resource the subscribe scenarios use; it changes every WATCHED_PERIOD_MS while subscribed. */
+export const WATCHED_RESOURCE = 'test://watched-resource';
+export const WATCHED_PERIOD_MS = 1000;
+
+/** `subscriptions`: given in session mode, where resources/subscribe is offered. */
+export function registerConformanceFixtures(server: McpServer, subscriptions?: ResourceSubscriptions): void {
   registerContentTools(server);
   registerNotifyingTools(server);
   registerClientRequestTools(server);
   registerResources(server);
+  registerWatchedResource(server, subscriptions);
   registerPrompts(server);
 }
 
@@ -106,7 +117,7 @@ function registerClientRequestTools(server: McpServer): void {
     async ({ prompt }, extra) => {
       if (!server.server.getClientCapabilities()?.sampling) {
         return failure('Sampling is not available: this server instance does not know of a sampling capability of the client ' +
-          '(a stateless server does not keep the initialize handshake, and could not receive the reply either)');
+          '(the client did not declare it, or the server is stateless: it does not keep the initialize handshake and could not receive the reply; start it with sessions)');
       }
       try {
         const r = await server.server.createMessage(
@@ -183,7 +194,7 @@ async function elicit(server: McpServer, relatedRequestId: string | number, para
     return text(`${label}: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   } catch (err) {
     return failure(`Elicitation is not available: ${message(err)} ` +
-      '(a stateless server does not keep the initialize handshake, and could not receive the reply either)');
+      '(the client did not declare it, or the server is stateless: it does not keep the initialize handshake and could not receive the reply; start it with sessions)');
   }
 }
 
@@ -208,6 +219,26 @@ function registerResources(server: McpServer): void {
       contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id: String(id), templateTest: true, data: `Data for ID: ${String(id)}` }) }],
     }),
   );
+}
+
+/** Per server, i.e. per session: each session sees its own revisions. */
+function registerWatchedResource(server: McpServer, subscriptions: ResourceSubscriptions | undefined): void {
+  let revision = 0;
+  server.registerResource(
+    'watched-resource',
+    WATCHED_RESOURCE,
+    { title: 'Watched resource', description: 'Conformance fixture: text that changes every second while subscribed (resources/subscribe)', mimeType: 'text/plain' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: `Watched resource content, revision ${revision}` }] }),
+  );
+  subscriptions?.watch(WATCHED_RESOURCE, (notify) => {
+    const timer = setInterval(() => {
+      revision += 1;
+      // a notification that cannot be sent (stream gone) is the client's loss, not an error here
+      notify().catch(() => undefined);
+    }, WATCHED_PERIOD_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  });
 }
 
 function registerPrompts(server: McpServer): void {

@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Caller } from './auth/caller.js';
 import { type McpAuth, mcpAuthMiddleware } from './auth/mcp-auth.js';
+import { mountSessionRoutes, type SessionLimits } from './http-sessions.js';
 import { createMcpServer } from './server.js';
 import type { ToolDeps } from './tool-definition.js';
 
@@ -21,15 +23,22 @@ export interface HttpOptions {
   auth?: McpAuth;
   /** with `auth`: Host header values accepted (DNS rebinding); unset accepts any, the token being the guard */
   allowedHosts?: string[];
+  /**
+   * Session mode (http-sessions.ts) instead of stateless: Mcp-Session-Id, GET stream, DELETE,
+   * server-to-client requests and resource subscriptions. Sessions live in this process: local use
+   * and single-replica installs only. `true` takes the default limits.
+   */
+  sessions?: boolean | SessionLimits;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /**
- * Streamable HTTP in stateless mode: a new McpServer and transport per POST. Stateless because the
- * same server runs as a Deployment behind a Service with several replicas: no session affinity is
- * needed and a restarted pod loses nothing. The cost is that server-initiated streams (GET /mcp)
- * are not offered; every tool answers within its request.
+ * Streamable HTTP, stateless by default: a new McpServer and transport per POST. Stateless because
+ * the same server runs as a Deployment behind a Service with several replicas: no session affinity
+ * is needed and a restarted pod loses nothing. The cost is that server-initiated streams (GET /mcp)
+ * are not offered; every tool answers within its request. `sessions` switches to session mode
+ * (http-sessions.ts) for local use and single-replica installs.
  */
 export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   if (!o.auth && !LOOPBACK.has(o.host)) {
@@ -39,28 +48,12 @@ export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ serve
   const app = o.auth ? authenticatedApp(o.allowedHosts) : createMcpExpressApp({ host: o.host });
   app.use(originCheck(o.allowedOrigins ?? []));
   const gate = o.auth ? [mcpAuthMiddleware(o.auth, deps.log)] : [];
-  app.post('/mcp', ...gate, async (req: Request, res: Response) => {
-    // per request: the authenticated caller reaches the tool handlers (labels on created resources)
-    const caller = res.locals.caller as Caller | undefined;
-    const server = createMcpServer(caller ? { ...deps, caller } : deps, undefined, { conformanceFixtures: o.conformanceFixtures });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch (err) {
-      deps.log.error({ err }, 'MCP request failed');
-      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null });
-    }
-  });
-  const notAllowed = (_req: Request, res: Response) => {
-    res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'stateless server: use POST /mcp' }, id: null });
-  };
-  app.get('/mcp', notAllowed);
-  app.delete('/mcp', notAllowed);
+  // the authenticated caller reaches the tool handlers (labels on created resources)
+  const newServer = (caller: Caller | undefined, session: boolean) =>
+    createMcpServer(caller ? { ...deps, caller } : deps, undefined, { conformanceFixtures: o.conformanceFixtures, session });
+  let sessions: ReturnType<typeof mountSessionRoutes> | undefined;
+  if (o.sessions) sessions = mountSessionRoutes(app, gate, (caller) => newServer(caller, true), deps.log, o.sessions === true ? {} : o.sessions);
+  else mountStateless(app, gate, (caller) => newServer(caller, false), deps.log);
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ ok: true });
   });
@@ -74,8 +67,35 @@ export async function startHttp(deps: ToolDeps, o: HttpOptions): Promise<{ serve
   return {
     server,
     url: `http://${host}:${port}/mcp`,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: async () => {
+      // sessions first: their open GET streams would keep server.close() waiting
+      await sessions?.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
+}
+
+function mountStateless(app: express.Express, gate: express.RequestHandler[], newServer: (caller: Caller | undefined) => McpServer, log: ToolDeps['log']): void {
+  app.post('/mcp', ...gate, async (req: Request, res: Response) => {
+    const server = newServer(res.locals.caller as Caller | undefined);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (err) {
+      log.error({ err }, 'MCP request failed');
+      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null });
+    }
+  });
+  const notAllowed = (_req: Request, res: Response) => {
+    res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'stateless server: use POST /mcp (or start it with sessions)' }, id: null });
+  };
+  app.get('/mcp', notAllowed);
+  app.delete('/mcp', notAllowed);
 }
 
 /**

@@ -4,6 +4,7 @@ import { loadSops } from '../core/sops/sop-library.js';
 import { resolveBundle } from '../core/query/bundle-ref.js';
 import { registerConformanceFixtures } from './conformance-fixtures.js';
 import { INSTRUCTIONS } from './instructions.js';
+import { ResourceSubscriptions } from './resource-subscriptions.js';
 import { runTool } from './run-tool.js';
 import type { ToolDefinition, ToolDeps } from './tool-definition.js';
 import { ALL_TOOLS } from './tools/index.js';
@@ -14,6 +15,11 @@ export const SERVER_VERSION = '0.1.0';
 export interface McpServerOptions {
   /** test only: also register the conformance suite's fixtures (see conformance-fixtures.ts) */
   conformanceFixtures?: boolean;
+  /**
+   * the server belongs to one client session (HTTP session mode): it may keep per-client state, so
+   * resources/subscribe is offered (resource-subscriptions.ts)
+   */
+  session?: boolean;
 }
 
 /** One MCP server with every tool, the runbooks as resources, and the triage prompts. */
@@ -28,7 +34,8 @@ export function createMcpServer(deps: ToolDeps, tools: readonly ToolDefinition[]
   }
   registerRunbooks(server, deps);
   registerPrompts(server);
-  if (o.conformanceFixtures) registerConformanceFixtures(server);
+  const subscriptions = o.session ? new ResourceSubscriptions(server.server) : undefined;
+  if (o.conformanceFixtures) registerConformanceFixtures(server, subscriptions);
   return server;
 }
 
