@@ -5,6 +5,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { RE2JS } from 're2js';
+import { CI_MAX_CHARS, cachedCiFinder } from './search-ci-literal.js';
 
 export const MAX_PATTERN_CHARS = 1000;
 /** line-aligned pieces that a regex without a required literal is first tried on as a whole */
@@ -211,7 +212,8 @@ function ciRegex(lits: string[]): RegExp {
 /**
  * Lines [start, end) of `b` (byte offsets) that may match; each is then tested on its own. With
  * required literals, only lines holding one: memmem on the bytes (led by a rare byte when there is
- * one), or for ignore_case a case-insensitive V8 regex over the latin1 view of 64 KiB pieces
+ * one), or for ignore_case a case-folding byte loop (one literal whose pairs move its window far on
+ * this text: search-ci-literal.ts), else a case-insensitive V8 regex over the latin1 view of 64 KiB pieces
  * (length-preserving, so indices are byte offsets; no latin1 char folds to ASCII, so it finds
  * exactly what lower-casing would; small pieces keep the strings out of the large-object heap).
  * Else blocks of lines the regex matches.
@@ -235,7 +237,19 @@ export function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> 
     }
     return;
   }
-  const ci = lits !== null && (m.foldSafe || isAscii(b)) ? ciRegex(lits as string[]) : null;
+  const folds = lits !== null && (m.foldSafe || isAscii(b));
+  const one = folds && lits.length === 1 && lits[0]!.length >= 3 ? cachedCiFinder((lits[0] as string).slice(0, CI_MAX_CHARS)) : undefined;
+  if (one?.worthIt(b)) {
+    for (let from = 0; from < b.length; ) {
+      const p = one.find(b, from);
+      if (p < 0) return;
+      const le = lineEnd(b, p);
+      yield [lineStart(b, p), le];
+      from = le + 1;
+    }
+    return;
+  }
+  const ci = folds ? ciRegex(lits as string[]) : null;
   for (let s = 0; s < b.length; ) {
     const e = lineEnd(b, Math.min(b.length, s + PIECE_BYTES));
     if (ci !== null) {

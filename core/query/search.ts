@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import type { ManifestFile } from '../bundle/manifest.js';
 import type { BundleStore } from '../store/bundle-store.js';
 import { parseLineTimestamp } from '../time/parse-timestamp.js';
-import type { BundleRef } from './bundle-ref.js';
+import { type BundleRef, loadLineIndex } from './bundle-ref.js';
 import { candidates, compilePattern, lineEnd, lineStart, type Matcher, requiredLiterals, SearchError } from './search-prefilter.js';
 
 export { compilePattern, MAX_PATTERN_CHARS, requiredLiteral, SearchError } from './search-prefilter.js';
@@ -73,7 +73,16 @@ const lineAt = (b: Buffer, p: number) => shown(b.toString('utf8', p, Math.min(li
 
 type Opts = Required<Omit<SearchOptions, 'fileGlob' | 'window' | 'firstId'>> & SearchOptions;
 
-/** One file's search: regions of whole lines in, hits out; keeps line numbers, byte offsets and context. */
+/** [line, byte]: the line that starts at that byte; ingest's line index holds one a MiB, ascending */
+type IndexPoint = readonly [number, number];
+
+/**
+ * One file's search: regions of whole lines in, hits out; keeps line numbers, byte offsets and context.
+ * Line numbers come from counting newlines, which would cost as much as the search itself on a file
+ * with few hits; with the file's line index only the bytes after the last index point before a hit
+ * (or a region's end) are counted. A point whose byte does not follow a newline shows the index does
+ * not fit the file: it is dropped and every newline counted.
+ */
 class FileSearch {
   line = 1;
   byte = 0;
@@ -81,8 +90,11 @@ class FileSearch {
   capped = false;
   private prevTail: string[] = [];
   private pending: SearchHit[] = [];
+  private ix = 0; // next index point not yet passed
+  /** where a cap stopped the search: the newline (or end) of the line that found it full */
+  stoppedAt = 0;
 
-  constructor(private readonly path: string, private readonly m: Matcher, private readonly o: Opts, private readonly onHit: (h: Omit<SearchHit, 'id'>) => SearchHit | 'excluded' | 'stop') {}
+  constructor(private readonly path: string, private readonly m: Matcher, private readonly o: Opts, private readonly onHit: (h: Omit<SearchHit, 'id'>) => SearchHit | 'excluded' | 'stop', private index: readonly IndexPoint[] | undefined) {}
 
   /** `b` is whole lines (the last may be unterminated: end of file or a 1 MiB fragment). False: stop. */
   region(b: Buffer): boolean {
@@ -96,6 +108,22 @@ class FileSearch {
     let cb = 0; // cursor: a line start in `b`, and its number
     let cl = this.line;
     const advance = (to: number) => {
+      const idx = this.index;
+      if (idx !== undefined) {
+        let j = this.ix;
+        while (j < idx.length && idx[j]![1] - this.byte <= to) j++;
+        if (j > this.ix) {
+          this.ix = j;
+          const [pl, po] = idx[j - 1]!;
+          const rel = po - this.byte;
+          if (rel > cb) {
+            if (b[rel - 1] === 10) {
+              cb = rel;
+              cl = pl;
+            } else this.index = undefined;
+          }
+        }
+      }
       for (let e = b.indexOf(10, cb); e >= 0 && e < to; e = b.indexOf(10, cb)) {
         cl++;
         cb = e + 1;
@@ -122,6 +150,7 @@ class FileSearch {
       };
       const r = this.onHit(hit);
       if (r === 'stop') {
+        this.stoppedAt = le;
         go = false;
         break;
       }
@@ -181,6 +210,8 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
     throw new SearchError(`file_glob "${opts.fileGlob}" matches none of the bundle's text files (e.g. ${files.filter((f) => f.kind !== 'binary').slice(0, 5).map((f) => f.path).join(', ')}): widen it or leave it out`);
   }
 
+  // a bundle without a readable line index is still searched, counting every newline
+  const lineIndex = await loadLineIndex(store, ref).catch(() => ({}) as Record<string, IndexPoint[]>);
   const hits: SearchHit[] = [];
   let excluded = 0;
   let truncated = false;
@@ -205,7 +236,7 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
       const stored = { id: searchHitId((opts.firstId ?? 1) + hits.length), ...h };
       hits.push(stored);
       return stored;
-    });
+    }, f.kind === 'text' ? lineIndex[f.path] : undefined); // gzip-text: the index counts decompressed bytes; not relied on
     cov.filesSearched++;
     cov.bytesSearched += await searchFile(store, ref.keys.file(f.path), f, fs, cov);
     if (fs.capped) cov.perFileCapHits.push(f.path);
@@ -222,15 +253,37 @@ interface ChunkReader {
 }
 const chunkReader = (s: BundleStore): ChunkReader | undefined => (typeof (s as Partial<ChunkReader>).readChunks === 'function' ? (s as unknown as ChunkReader) : undefined);
 
-async function* pieces(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const c of src) for (let s = 0; s < c.length; s += CHUNK_BYTES) yield c.subarray(s, s + CHUNK_BYTES);
+/**
+ * Whether every CHUNK_BYTES piece of a chunk holds a newline. Then searchFile cuts the chunk into
+ * the same lines whole as piece by piece (the first line joined to the carry, whole lines up to the
+ * last newline, a new carry), and whole it is one region instead of several: fewer calls, and fewer
+ * newlines counted after the line index's points. Otherwise a line may pass 1 MiB inside the chunk
+ * and it goes piece by piece, so overlong lines are cut where they always were.
+ */
+function newlineInEveryPiece(c: Buffer): boolean {
+  for (let s = 0; s < c.length; s += CHUNK_BYTES) {
+    const nl = c.indexOf(10, s);
+    if (nl < 0 || nl >= s + CHUNK_BYTES) return false;
+  }
+  return true;
+}
+
+/**
+ * Where, in chunk `c`, the region piece-by-piece cutting would have given ends, for the line whose
+ * newline is at `e`: the first line of a piece that continues the previous piece's cut line, or the
+ * piece's whole lines. Keeps bytesSearched of a search stopped by a cap as it was with pieces.
+ */
+function pieceRegionEnd(c: Buffer, e: number): number {
+  const p = e - (e % CHUNK_BYTES);
+  if (p > 0 && c[p - 1] !== 10 && c.indexOf(10, p) === e) return e + 1;
+  return c.lastIndexOf(10, Math.min(p + CHUNK_BYTES, c.length) - 1) + 1;
 }
 
 /** Streams one stored file (gunzipped when gzip-text) into whole-line regions; returns bytes searched. */
 async function searchFile(store: BundleStore, key: string, f: ManifestFile, fs: FileSearch, cov: SearchCoverage): Promise<number> {
   const fast = f.kind === 'gzip-text' ? undefined : chunkReader(store);
   let src: AsyncIterable<Buffer>;
-  if (fast) src = pieces(fast.readChunks(key));
+  if (fast) src = fast.readChunks(key);
   else {
     let s: Readable = await store.get(key);
     if (f.kind === 'gzip-text') {
@@ -248,29 +301,39 @@ async function searchFile(store: BundleStore, key: string, f: ManifestFile, fs: 
     return fs.region(b);
   };
   // only the cut line is copied (carry + the chunk up to its first newline), never the whole chunk;
-  // leaving the loop early destroys the stream
+  // leaving the loop early destroys the stream. The fast path's chunks go in 1 MiB pieces (as the
+  // stream path's 1 MiB chunks) unless cutting them whole gives the same lines.
   for await (const chunk of src) {
-    let c = chunk as Buffer;
-    if (carry) {
-      const nl = c.indexOf(10);
-      const joined = Buffer.concat([carry, nl < 0 ? c : c.subarray(0, nl + 1)]);
-      carry = undefined;
-      if (nl < 0) {
-        if (joined.length < MAX_LINE_BYTES) carry = joined;
-        else {
-          if (!overlong) cov.overlongLines++;
-          overlong = true;
-          if (!region(joined)) return searched;
+    const whole = !fast || newlineInEveryPiece(chunk);
+    for (let s = 0; s < chunk.length; s += whole ? chunk.length : CHUNK_BYTES) {
+      let c = chunk.subarray(s, whole ? chunk.length : s + CHUNK_BYTES);
+      let at = s; // offset of c in chunk
+      if (carry) {
+        const nl = c.indexOf(10);
+        const joined = Buffer.concat([carry, nl < 0 ? c : c.subarray(0, nl + 1)]);
+        carry = undefined;
+        if (nl < 0) {
+          if (joined.length < MAX_LINE_BYTES) carry = joined;
+          else {
+            if (!overlong) cov.overlongLines++;
+            overlong = true;
+            if (!region(joined)) return searched;
+          }
+          continue;
         }
-        continue;
+        overlong = false;
+        if (!region(joined)) return searched;
+        c = c.subarray(nl + 1);
+        at += nl + 1;
       }
-      overlong = false;
-      if (!region(joined)) return searched;
-      c = c.subarray(nl + 1);
+      const last = c.lastIndexOf(10);
+      if (last + 1 < c.length) carry = Buffer.from(c.subarray(last + 1));
+      if (last >= 0) {
+        const before = searched;
+        // a whole chunk counts as searched only up to where its piece-by-piece region would have ended
+        if (!region(c.subarray(0, last + 1))) return fast && whole ? before + pieceRegionEnd(chunk, at + fs.stoppedAt) - at : searched;
+      }
     }
-    const last = c.lastIndexOf(10);
-    if (last + 1 < c.length) carry = Buffer.from(c.subarray(last + 1));
-    if (last >= 0 && !region(c.subarray(0, last + 1))) return searched;
   }
   if (carry) region(carry);
   return searched;

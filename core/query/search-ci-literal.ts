@@ -1,0 +1,86 @@
+/**
+ * Finding a literal regardless of ASCII case straight in a Buffer, for ignore_case searches: no
+ * latin1 string per piece (copy and garbage) and no V8 regex. Horspool over case-folded byte pairs:
+ * the last two bytes of the window pick the shift, so a long literal skips most bytes unread.
+ */
+
+/** ASCII upper case to lower case; every other byte as is */
+const FOLD = new Uint8Array(256).map((_, i) => (i >= 65 && i <= 90 ? i | 32 : i));
+
+/**
+ * The byte loop costs ~2 ns a step, the V8 regex with its latin1 strings ~0.3 ns a byte: the loop
+ * wins when the pairs of the text move the window this far on average (long literals, pairs the
+ * text rarely shares with the literal)
+ */
+const MIN_MEAN_SHIFT = 10;
+const SAMPLES = 1024;
+
+/**
+ * The longest literal searched: a longer one is searched by its first CI_MAX_CHARS chars (the
+ * caller confirms each line with RE2), which bounds the work at any byte to that many compares
+ * whatever the text, and leaves shifts long enough.
+ */
+export const CI_MAX_CHARS = 64;
+
+export interface CiFinder {
+  /** the first match at or after `from`, or -1 */
+  find(b: Buffer, from: number): number;
+  /** whether, on a sample of `b`'s pairs, the window moves far enough for find to beat the V8 regex */
+  worthIt(b: Buffer): boolean;
+}
+
+/**
+ * A finder of `lit` (lower-case ASCII, 3 to CI_MAX_CHARS chars): find(b, from) is the first offset at or
+ * after `from` where the bytes equal `lit` once ASCII letters are folded, or -1. Bytes outside ASCII
+ * never equal a literal byte, so a multi-byte character is never part of a match.
+ */
+export function ciFinder(lit: string): CiFinder {
+  const m = lit.length;
+  if (m < 3 || m > CI_MAX_CHARS || !/^[\x00-\x7f]*$/.test(lit) || lit !== lit.toLowerCase()) throw new Error(`ciFinder needs a lower-case ASCII literal of 3 to ${CI_MAX_CHARS} chars: ${JSON.stringify(lit.slice(0, 40))}`);
+  const p = Buffer.from(lit, 'latin1');
+  // shift for the pair ending the window: how far the window may move before that pair could sit
+  // under the same pair of the literal (ending at k); a pair not in the literal moves it m-1
+  const shift = new Uint8Array(65536).fill(m - 1);
+  for (let k = 1; k < m - 1; k++) shift[(p[k - 1]! << 8) | p[k]!] = m - 1 - k;
+  const last = (p[m - 2]! << 8) | p[m - 1]!;
+  const after = shift[last]!; // the move after a window whose last pair matched but the rest did not
+  shift[last] = 0;
+  return {
+    worthIt(b) {
+      if (m - 1 < MIN_MEAN_SHIFT) return false;
+      const step = Math.max(1, Math.floor(b.length / SAMPLES));
+      let sum = 0;
+      let k = 0;
+      for (let i = 1; i < b.length; i += step, k++) sum += shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]! || 1;
+      return k > 0 && sum >= MIN_MEAN_SHIFT * k;
+    },
+    find(b, from) {
+      const n = b.length;
+      for (let i = from + m - 1; i < n; ) {
+        const s = shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]!;
+        if (s !== 0) {
+          i += s;
+          continue;
+        }
+        const st = i - m + 1;
+        let j = 0;
+        while (j < m - 2 && FOLD[b[st + j]!] === p[j]) j++;
+        if (j === m - 2) return st;
+        i += after;
+      }
+      return -1;
+    },
+  };
+}
+
+const cache = new Map<string, CiFinder>();
+/** ciFinder, kept for the next search with the same literal */
+export function cachedCiFinder(lit: string): CiFinder {
+  let f = cache.get(lit);
+  if (!f) {
+    if (cache.size >= 16) cache.clear(); // 64 KiB of shift table each
+    f = ciFinder(lit);
+    cache.set(lit, f);
+  }
+  return f;
+}
