@@ -3,7 +3,7 @@ import { MAX_SKIPPED_LISTED, planBatch } from '../cluster/batch-plan.js';
 import { batchId as newBatchId } from '../cluster/resource-names.js';
 import { defineTool, ToolError } from '../tool-definition.js';
 import { clusterCall, collectionSpec, createCollectionFor, requestedBy } from './cluster-shared.js';
-import { notAvailable } from './not-yet.js';
+import { notAvailable } from './not-available.js';
 
 const MAX_NODES = 50;
 const MAX_CONCURRENCY = 10;

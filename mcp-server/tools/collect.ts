@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../tool-definition.js';
 import { collectOnCluster } from './cluster-shared.js';
-import { notAvailable } from './not-yet.js';
+import { notAvailable } from './not-available.js';
 
 export const collectTool = defineTool({
   name: 'collect',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool-definition.js';
 import { captureOnCluster } from './cluster-capture.js';
-import { notAvailable } from './not-yet.js';
+import { notAvailable } from './not-available.js';
 
 export const tcpdumpCaptureTool = defineTool({
   name: 'tcpdump_capture',
@@ -28,6 +28,7 @@ export const tcpdumpCaptureTool = defineTool({
     }
     // in a cluster: a PacketCapture resource, which the operator runs through the node's agent or a job
     if (a.node !== 'local' && deps.cluster) return captureOnCluster(a, deps.cluster, deps);
-    return notAvailable('packet capture', 'the capture runner comes with the node agent, which this local server does not run', 'capture with tcpdump on the node and analyse the pcap with `eks-node-log-mcp pcap <file>` once it exists');
+    if (a.node === 'local') return notAvailable('capturing on this host', 'this server was not started in local mode', 'run `eks-node-log-mcp capture` on the host, then call tcpdump_analyze');
+    return notAvailable(`capturing on node ${a.node}`, 'captures on other nodes need the in-cluster server (operator and node agent); this local server captures only node "local"', 'run `eks-node-log-mcp capture` on that node, then `eks-node-log-mcp import-capture <file> --node <name>` here and call tcpdump_analyze');
   },
 });
