@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CaptureInputError } from '../../core/capture/capture-input.js';
-import { CAPTURE_SCRIPT, captureCommands, type SsmCaptureRequest } from './ssm-capture.js';
+import { CAPTURE_DOCUMENT, CAPTURE_SCRIPT, captureCommands, sendCommandInput, type SsmCaptureRequest } from './ssm-capture.js';
 
 const exec = promisify(execFile);
 const req: SsmCaptureRequest = {
@@ -21,6 +21,17 @@ async function valuesSeenByShell(commands: string[]): Promise<Record<string, str
   const vals = stdout.split('\0');
   return Object.fromEntries(names.map((n, i) => [n, vals[i]!]));
 }
+
+describe('sendCommandInput', () => {
+  it('targets exactly the one instance with AWS-RunShellScript and the commands of captureCommands', () => {
+    const input = sendCommandInput(req, dest);
+    expect(input.InstanceIds).toEqual([req.instanceId]);
+    expect(input.Targets).toBeUndefined();
+    expect(input.DocumentName).toBe(CAPTURE_DOCUMENT);
+    expect(input.Parameters?.commands).toEqual(captureCommands(req, dest));
+    expect(input.Parameters?.executionTimeout).toEqual([String(req.durationSeconds + 600)]);
+  });
+});
 
 describe('captureCommands: the request reaches the fixed script as data', () => {
   it('is the ENLM_* assignments followed by the fixed script, unchanged', () => {

@@ -1,4 +1,4 @@
-import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type SendCommandCommandInput, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CaptureInputError, checkFilterText, checkInterfaceName, MAX_DURATION_SECONDS } from '../../core/capture/capture-input.js';
 import { perRegion } from '../../core/util/per-region.js';
 
@@ -149,16 +149,9 @@ export class SdkSsmCapture implements SsmCapturePort {
 
 
   async send(r: SsmCaptureRequest): Promise<string> {
-    const commands = captureCommands(r, this.o.destination);
+    const input = sendCommandInput(r, this.o.destination);
     this.onSend?.();
-    const out = await this.clients(r.region).send(new SendCommandCommand({
-      DocumentName: CAPTURE_DOCUMENT,
-      InstanceIds: [r.instanceId],
-      Comment: captureComment(r.captureId),
-      // delivery: a node that does not pick the command up within 10 minutes will not
-      TimeoutSeconds: 600,
-      Parameters: { commands, executionTimeout: [String(r.durationSeconds + 600)] },
-    }));
+    const out = await this.clients(r.region).send(new SendCommandCommand(input));
     const id = out.Command?.CommandId;
     if (!id) throw new Error('SendCommand returned no command id');
     return id;
@@ -188,4 +181,16 @@ export class SdkSsmCapture implements SsmCapturePort {
       throw err;
     }
   }
+}
+
+/** The SendCommand request for one capture: exactly one instance, the fixed script with the request as data. */
+export function sendCommandInput(r: SsmCaptureRequest, destination: CaptureDestination): SendCommandCommandInput {
+  return {
+    DocumentName: CAPTURE_DOCUMENT,
+    InstanceIds: [r.instanceId],
+    Comment: captureComment(r.captureId),
+    // delivery: a node that does not pick the command up within 10 minutes will not
+    TimeoutSeconds: 600,
+    Parameters: { commands: captureCommands(r, destination), executionTimeout: [String(r.durationSeconds + 600)] },
+  };
 }
