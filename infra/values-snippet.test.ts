@@ -18,7 +18,9 @@ describe('values snippet from the hub stack outputs', () => {
     const v = parse(renderValuesSnippet(base));
     expect(v.storage).toEqual({ type: 's3', s3: { bucket: 'hub-store-abc', prefix: '', region: 'eu-west-1', kmsKeyId: base.KmsKeyArn } });
     expect(v.awsRegion).toBe('eu-west-1');
-    expect(v.operator.ssm.enabled).toBe(true);
+    expect(v.operator.ssm).toEqual({ enabled: true });
+    const withRole = parse(renderValuesSnippet({ ...base, SsmAutomationRoleArn: 'arn:aws:iam::123456789012:role/ssm-automation' }));
+    expect(withRole.operator.ssm).toEqual({ enabled: true, automationRoleArn: 'arn:aws:iam::123456789012:role/ssm-automation' });
     expect(v.operator.serviceAccount.annotations).toEqual({ 'eks.amazonaws.com/role-arn': base.OperatorRoleArn });
     expect(v.server.serviceAccount.annotations).toEqual({ 'eks.amazonaws.com/role-arn': base.HubRoleArn });
   });

@@ -12,6 +12,8 @@ const OutputsSchema = z.object({
   [OUTPUT.operatorRoleArn]: z.string().startsWith('arn:'),
   [OUTPUT.identity]: z.enum(['irsa', 'pod-identity']),
   [OUTPUT.ssmEnabled]: z.enum(['true', 'false']),
+  // present only when the stack enables SSM
+  [OUTPUT.ssmAutomationRoleArn]: z.string().startsWith('arn:').optional(),
 });
 export type HubOutputs = z.infer<typeof OutputsSchema>;
 
@@ -27,7 +29,7 @@ export function stackOutputs(file: unknown, stackName: string): Record<string, s
 
 /**
  * Renders the hub stack's outputs as Helm values for the chart (charts/eks-node-log-mcp): S3 store
- * with the KMS key, the region, the SSM switch, and — with IRSA — the role annotation on each
+ * with the KMS key, the region, the SSM switch and automation role, and — with IRSA — the role annotation on each
  * ServiceAccount (Pod Identity needs none: the stack created the associations).
  */
 export function renderValuesSnippet(outputs: Record<string, string>): string {
@@ -46,7 +48,10 @@ export function renderValuesSnippet(outputs: Record<string, string>): string {
       type: 's3',
       s3: { bucket: o[OUTPUT.bucket], prefix: prefix, region: o[OUTPUT.region], kmsKeyId: o[OUTPUT.kmsKeyArn] },
     },
-    operator: { ssm: { enabled: o[OUTPUT.ssmEnabled] === 'true' }, ...sa(o[OUTPUT.operatorRoleArn]) },
+    operator: {
+      ssm: { enabled: o[OUTPUT.ssmEnabled] === 'true', ...(o[OUTPUT.ssmAutomationRoleArn] ? { automationRoleArn: o[OUTPUT.ssmAutomationRoleArn] } : {}) },
+      ...sa(o[OUTPUT.operatorRoleArn]),
+    },
     server: sa(o[OUTPUT.hubRoleArn]),
   };
   return `# Rendered from the eks-node-log-mcp hub stack outputs (infra/values-snippet.ts).\n${stringify(values)}`;
