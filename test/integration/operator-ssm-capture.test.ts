@@ -9,16 +9,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { collectionBundleId } from '../../core/bundle/bundle-id.js';
 import { analyzePcap } from '../../core/pcap/analyze.js';
 import { captureKeys } from '../../core/query/captures.js';
-import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
 import { FsBundleStore } from '../../core/store/fs-store.js';
 import { CAPTURE_DOCUMENT, CAPTURE_SCRIPT, captureComment, captureObjectKey, DEFAULT_CAPTURE_PREFIX } from '../../operator/backends/ssm-capture.js';
 import { GROUP, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
 import { runOperator } from '../../operator/run-operator.js';
+import { testOperatorOptions } from '../helpers/operator-options.js';
 import type { ControlPlane } from '../env/kube.js';
 import { knownScenario } from '../helpers/pcap-scenario.js';
 import { ether, pcapFile } from '../helpers/pcap-synth.js';
@@ -48,13 +47,7 @@ describe('operator PacketCapture over SSM SendCommand', () => {
   const nodes = { a: { name: 'ip-10-0-4-40.ec2.internal', instance: `i-0a${suffix}` }, b: { name: 'ip-10-0-4-41.ec2.internal', instance: `i-0b${suffix}` }, c: { name: 'ip-10-0-4-42.ec2.internal', instance: `i-0c${suffix}` } };
 
   const start = (identity: string) =>
-    runOperator({
-      kc, log: pino({ level: 'silent' }), namespace: NS, image: 'test', hubUrl: 'http://hub:8090', hubAudience: 'eks-node-log-mcp-hub',
-      collectorServiceAccount: 'agent', agentSelector: 'app.kubernetes.io/component=agent', leaderElect: true, identity,
-      healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2, collectTimeoutSeconds: 120,
-      nodeGoneGraceSeconds: 5, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
-      ssm: { bucket, region: 'us-east-1', endpoint: inject('ssmEndpoint'), credentials: creds },
-    });
+    runOperator(testOperatorOptions(kc, NS, storeDir, { identity, ssm: { bucket, region: 'us-east-1', endpoint: inject('ssmEndpoint'), credentials: creds } }));
   const restart = async (identity: string) => {
     await op?.stop();
     op = undefined;

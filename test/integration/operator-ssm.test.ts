@@ -4,12 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
 import { FsBundleStore } from '../../core/store/fs-store.js';
 import { GROUP, NLC_PLURAL, type NodeLogCollection, VERSION } from '../../operator/resources.js';
 import { runOperator } from '../../operator/run-operator.js';
+import { testOperatorOptions } from '../helpers/operator-options.js';
 import { type ControlPlane, startControlPlane } from '../env/kube.js';
 import { writeSampleBundle } from '../fixtures/sample-bundle.js';
 import { createNode, ensureNamespace, installCrds, mergePatch, waitFor } from '../helpers/kube-fixtures.js';
@@ -33,13 +32,7 @@ describe('operator SSM method', () => {
   let op: Awaited<ReturnType<typeof runOperator>> | undefined;
 
   const start = (identity: string) =>
-    runOperator({
-      kc, log: pino({ level: 'silent' }), namespace: NS, image: 'test', hubUrl: 'http://hub:8090', hubAudience: 'eks-node-log-mcp-hub',
-      collectorServiceAccount: 'agent', agentSelector: 'app.kubernetes.io/component=agent', leaderElect: true, identity,
-      healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2, collectTimeoutSeconds: 120,
-      nodeGoneGraceSeconds: 5, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
-      ssm: { bucket, region: 'us-east-1', endpoint: front, credentials: creds },
-    });
+    runOperator(testOperatorOptions(kc, NS, storeDir, { identity, ssm: { bucket, region: 'us-east-1', endpoint: front, credentials: creds } }));
   const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
   const frontJson = async (path: string, body?: unknown) => (await fetch(`${front}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})).json();
 
