@@ -61,7 +61,7 @@ export async function receiveBundle(ctx: IngestContext, req: IncomingMessage, ca
         source: { kind: 'stream', stream: cap, name: `${name}.tar.gz`, bundleId },
       });
       const status = completedCollectionStatus(r, cap.bytes, ctx.uriBase, ctx.now());
-      await ctx.resources.patchStatus('nodelogcollections', namespace, name, status);
+      await ctx.resources.complete('nodelogcollections', namespace, name, status, new Date(ctx.now()));
       ctx.log.info({ namespace, name, node, bundleId, bytes: cap.bytes, findings: status.findings?.total }, 'Ingested bundle');
       const s = r.findings.summary;
       return { bundleId, node: r.node, findings: { ...s, total: s.critical + s.high + s.warning + s.info } };

@@ -94,7 +94,7 @@ export async function completeCapture(ctx: IngestContext, caller: Caller, namesp
     throw new HttpError(422, reason);
   }
   const uri = storeUri(ctx.uriBase, `${keys.base}/`);
-  await ctx.resources.patchStatus('packetcaptures', namespace, name, completedCaptureStatus(analysis, t.captureId, bytes, uri, ctx.now()));
+  await ctx.resources.complete('packetcaptures', namespace, name, completedCaptureStatus(analysis, t.captureId, bytes, uri, ctx.now()), new Date(ctx.now()));
   ctx.log.info({ namespace, name, node: t.node, captureId: t.captureId, chunks, packets: analysis.packets }, 'Ingested capture');
   return { captureId: t.captureId, node: t.node, chunks, packets: analysis.packets, bytes, anomalies: analysis.anomalies.length };
 }

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { uploadAccepted } from '../../core/bundle/conditions.js';
 import type { NodeLogCollection, PacketCapture } from '../../crds/types.js';
 import { apiStatus } from '../kube/kube-client.js';
 
@@ -26,5 +27,16 @@ export class CustomResources {
   /** JSON merge patch of the status subresource: sets the fields given, keeps the operator's others. */
   async patchStatus(plural: Plural, namespace: string, name: string, status: object): Promise<void> {
     await this.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural, namespace, name, body: { status } }, MERGE);
+  }
+
+  /**
+   * Completes a resource: the terminal status plus `Uploaded=True`, in one write. The conditions list
+   * is read fresh just before (a merge patch replaces the whole list) so the operator's and the
+   * agent's other conditions survive.
+   */
+  async complete(plural: Plural, namespace: string, name: string, status: object, now: Date): Promise<void> {
+    const fresh = await this.get(plural, namespace, name);
+    const conditions = uploadAccepted(fresh?.status?.conditions, fresh?.metadata?.generation, now);
+    await this.patchStatus(plural, namespace, name, { ...status, conditions });
   }
 }

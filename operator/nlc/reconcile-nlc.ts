@@ -3,7 +3,7 @@ import type { SsmAutomationPort } from '../backends/ssm-automation.js';
 import type { SsmBundleIngest } from '../backends/ssm-ingest.js';
 import { jobPod, jobPodName } from '../backends/job-pod.js';
 import { completedCollectionStatus } from '../../core/bundle/collection-status.js';
-import { setCondition } from '../conditions.js';
+import { setCondition } from '../../core/bundle/conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { ReconcilerOptions } from '../reconciler-options.js';
 import { parseProviderId } from '../provider-id.js';

@@ -4,7 +4,7 @@ import { CaptureInputError } from '../../core/capture/capture-input.js';
 import type { SsmCapturePort } from '../backends/ssm-capture.js';
 import { NotACaptureError, type SsmCaptureIngest } from '../backends/ssm-capture-ingest.js';
 import { jobPod, jobPodName } from '../backends/job-pod.js';
-import { setCondition } from '../conditions.js';
+import { setCondition } from '../../core/bundle/conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { ReconcilerOptions } from '../reconciler-options.js';
 import { pickMethod } from '../nlc/pick-method.js';

@@ -157,7 +157,9 @@ describe('end to end on a real API server', () => {
     expect((await getNlc('during-outage')).status?.phase).toBe('Collecting');
     start('hub-restarted', hubArgs);
     await waitFor(async () => (await getNlc('during-outage')).status?.phase === 'Completed', 120_000, `completed after the hub came back\n${logs()}`);
-    expect((await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded')).toMatchObject({ status: 'True' });
+    // the hub writes phase Completed before it answers the agent; the agent's own Uploaded=True report follows that answer
+    await waitFor(async () => (await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded')?.status === 'True', 30_000, `agent reports the accepted upload\n${logs()}`);
+    expect((await getNlc('during-outage')).status?.conditions?.find((x) => x.type === 'Uploaded')).toMatchObject({ status: 'True', reason: 'HubAccepted' });
   }, 300_000);
 
   it('deleting a running PacketCapture stops the capture on the node', async () => {

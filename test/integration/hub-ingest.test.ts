@@ -82,6 +82,12 @@ afterAll(async () => {
 describe('hub ingest: bundles', () => {
   it('a collector token for the hub audience uploads a bundle: 201, and the collection is Completed with its findings', async () => {
     const nlc = await createNlc('ok-1');
+    // what the operator and an agent that met a hub outage wrote before this upload
+    const before = [
+      { type: 'Accepted', status: 'True', reason: 'MethodAgent', message: 'agent ready', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      { type: 'Uploaded', status: 'False', reason: 'HubUnavailable', message: 'upload attempt 1 failed; retrying', lastTransitionTime: '2026-01-01T00:00:00Z' },
+    ];
+    await co.patchNamespacedCustomObjectStatus({ ...G, plural: 'nodelogcollections', namespace: NS, name: 'ok-1', body: { status: { phase: 'Collecting', conditions: before } } }, mergePatch);
     const r = await putBundle('ok-1', archive);
     expect(r.status).toBe(201);
     const expectedId = collectionBundleId(nlc.metadata.creationTimestamp, nlc.metadata.uid!);
@@ -89,6 +95,9 @@ describe('hub ingest: bundles', () => {
     const st = (await getNlc('ok-1')).status!;
     expect(st.phase).toBe('Completed');
     expect(st.completionTime).toBeTruthy();
+    // completed and Uploaded=True in one write; the operator's condition is kept
+    expect(st.conditions?.find((c) => c.type === 'Uploaded')).toMatchObject({ status: 'True', reason: 'HubAccepted' });
+    expect(st.conditions?.find((c) => c.type === 'Accepted')).toMatchObject(before[0]!);
     expect(st.bundle).toEqual({ id: expectedId, uri: `store://bundles/${NODE}/${expectedId}/`, sizeBytes: archive.length, files: expect.any(Number) as number });
     const f = st.findings!;
     expect(f.critical! + f.high! + f.warning! + f.info!).toBe(f.total);
@@ -258,6 +267,7 @@ describe('hub ingest: packet captures', () => {
     expect(done.body).toMatchObject({ captureId: id, chunks: 2, packets: recs.length });
     const got = (await co.getNamespacedCustomObject({ ...G, plural: 'packetcaptures', namespace: NS, name: 'cap-1' })) as PacketCapture;
     expect(got.status).toMatchObject({ phase: 'Completed', captureId: id, packets: recs.length, bytes: c1.length + c2.length, uri: `store://captures/${NODE}/${id}/` });
+    expect(got.status!.conditions?.find((c) => c.type === 'Uploaded')).toMatchObject({ status: 'True', reason: 'HubAccepted' });
     // the same anomalies as the capture analysed in one piece
     expect(got.status!.anomalies!.total).toBe(whole.anomalies.length);
     const bySev = got.status!.anomalies!.bySeverity!;

@@ -1,4 +1,4 @@
-import type { Condition } from '../crds/types.js';
+import type { Condition } from '../../crds/types.js';
 
 /**
  * Sets one condition in the standard metav1.Condition shape; lastTransitionTime changes only when
@@ -23,4 +23,12 @@ export function setCondition(
   if (i >= 0) list[i] = next;
   else list.push(next);
   return list;
+}
+
+/**
+ * The hub's view of a finished upload, written in the same status update that completes the
+ * resource: a reader never sees `phase: Completed` beside an earlier `Uploaded=False` retry report.
+ */
+export function uploadAccepted(conditions: readonly Condition[] | undefined, observedGeneration: number | undefined, now: Date): Condition[] {
+  return setCondition(conditions, { type: 'Uploaded', status: 'True', reason: 'HubAccepted', message: 'the hub accepted the upload', observedGeneration }, now);
 }
