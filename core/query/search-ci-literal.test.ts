@@ -81,7 +81,7 @@ describe('candidates with ignore_case', () => {
           const lits = requiredLiterals(pattern)!;
           expect(lits).toEqual([lit]);
           expect(ciFinder(lit.slice(0, CI_MAX_CHARS)).worthIt(b)).toBe(true); // a longer literal is searched by its start
-          const m: Matcher = { re, ignoreCase: true, literals: lits.map((l) => l.toLowerCase()), foldSafe: lits.every((l) => !/[ks]/i.test(l)), blockOk: true };
+          const m: Matcher = { re, ignoreCase: true, literals: lits.map((l) => l.toLowerCase()), foldSafe: lits.every((l) => !/[ks]/i.test(l)), blockOk: true, js: null, jsSlow: 0 };
           const got: string[] = [];
           for (const [s, e] of candidates(m, b)) if (re.test(b.toString('utf8', s, e))) got.push(`${s}`);
           const want: string[] = [];

@@ -6,6 +6,7 @@
 import { isAscii } from 'node:buffer';
 import { RE2JS } from 're2js';
 import { CI_MAX_CHARS, cachedCiFinder } from './search-ci-literal.js';
+import { jsPrefilter } from './search-js-prefilter.js';
 
 export const MAX_PATTERN_CHARS = 1000;
 /** line-aligned pieces that a regex without a required literal is first tried on as a whole */
@@ -149,6 +150,25 @@ export interface Matcher {
   foldSafe: boolean;
   /** whether testing a block of lines at once can only over-approximate per-line tests */
   blockOk: boolean;
+  /**
+   * no literal known: the V8 regex that picks candidate lines (search-js-prefilter.ts), or null;
+   * dropped for the rest of the search once it proves slow (V8 fell back to its linear engine)
+   */
+  js: RegExp | null;
+  /** pieces on which `js` was slower than re2js would have been */
+  jsSlow: number;
+}
+
+/** How `search` finds the lines worth testing for `pattern` (already compiled as `re`). */
+export function makeMatcher(re: RE2JS, pattern: string, ignoreCase: boolean): Matcher {
+  const lits = requiredLiterals(pattern);
+  const literals = lits === null ? null : !ignoreCase ? lits.map((l) => Buffer.from(l)) : lits.every((l) => /^[\x00-\x7f]*$/.test(l)) ? lits.map((l) => l.toLowerCase()) : null;
+  const blockOk = !/\\[Az]/.test(pattern) && !/\(\?[^:P<]/.test(pattern);
+  return {
+    re, ignoreCase, literals, blockOk, foldSafe: lits !== null && lits.every((l) => !/[ks]/i.test(l)),
+    js: literals === null && blockOk ? jsPrefilter(pattern, ignoreCase) : null,
+    jsSlow: 0,
+  };
 }
 
 /** start of the line holding byte p; guards lastIndexOf, which reads a negative offset from the end */
@@ -252,7 +272,9 @@ export function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> 
   const ci = folds ? ciRegex(lits as string[]) : null;
   for (let s = 0; s < b.length; ) {
     const e = lineEnd(b, Math.min(b.length, s + PIECE_BYTES));
-    if (ci !== null) {
+    if (ci === null && m.js !== null) {
+      yield* jsCandidates(m, b, s, e);
+    } else if (ci !== null) {
       const hay = b.toString('latin1', s, e);
       ci.lastIndex = 0;
       for (let r = ci.exec(hay); r !== null; r = ci.lastIndex > hay.length ? null : ci.exec(hay)) {
@@ -269,4 +291,57 @@ export function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> 
     }
     s = e + 1;
   }
+}
+
+/** a 64 KiB piece taking longer than this in V8 is slower than re2js: V8 ran its linear engine */
+const SLOW_PIECE_MS = 2;
+const SLOW_PIECES = 3;
+
+/**
+ * Lines of piece [s, e) that the V8 prefilter picks. An ASCII piece is searched as a latin1 string
+ * (string index = byte offset) and only the lines where a match starts are candidates (resuming
+ * after each such line finds every line RE2 matches: a match inside that line is a match of the
+ * piece, so the leftmost one cannot lie beyond it); a piece with other text is decoded as UTF-8
+ * (as RE2 sees it) and all of its lines are candidates when it matches anywhere.
+ */
+function* jsCandidates(m: Matcher, b: Buffer, s: number, e: number): Generator<[number, number]> {
+  const js = m.js!;
+  const piece = b.subarray(s, e);
+  const ascii = isAscii(piece);
+  const hay = b.toString(ascii ? 'latin1' : 'utf8', s, e);
+  const lines = (from: number): [number, number][] => {
+    const out: [number, number][] = [];
+    for (let ls = from; ls <= e && ls < b.length; ) {
+      const le = lineEnd(b, ls);
+      out.push([ls, le]);
+      ls = le + 1;
+    }
+    return out;
+  };
+  let spent = 0;
+  const exec = () => {
+    const t = performance.now();
+    const r = js.exec(hay);
+    spent += performance.now() - t;
+    return r;
+  };
+  js.lastIndex = 0;
+  if (!ascii) {
+    const hit = exec() !== null;
+    slow(m, spent);
+    if (hit) yield* lines(s);
+    return;
+  }
+  for (let r = exec(); r !== null; r = js.lastIndex > hay.length ? null : exec()) {
+    // an empty match after the final newline is no line
+    if (s + r.index >= b.length && b[b.length - 1] === 10) break;
+    const le = lineEnd(b, s + r.index);
+    yield [lineStart(b, s + r.index), le];
+    js.lastIndex = le + 1 - s;
+  }
+  slow(m, spent);
+}
+
+function slow(m: Matcher, ms: number): void {
+  if (ms > SLOW_PIECE_MS && ++m.jsSlow >= SLOW_PIECES) m.js = null;
 }

@@ -6,7 +6,7 @@ import type { ManifestFile } from '../bundle/manifest.js';
 import type { BundleStore } from '../store/bundle-store.js';
 import { parseLineTimestamp } from '../time/parse-timestamp.js';
 import { type BundleRef, loadLineIndex } from './bundle-ref.js';
-import { candidates, compilePattern, lineEnd, lineStart, type Matcher, requiredLiterals, SearchError } from './search-prefilter.js';
+import { candidates, compilePattern, lineEnd, lineStart, makeMatcher, type Matcher, SearchError } from './search-prefilter.js';
 
 export { compilePattern, MAX_PATTERN_CHARS, requiredLiteral, SearchError } from './search-prefilter.js';
 
@@ -190,12 +190,7 @@ export async function searchBundle(store: BundleStore, ref: BundleRef, opts: Sea
     maxPerFile: cap('max_per_file', opts.maxPerFile, 20, SEARCH_CAPS.maxPerFile),
     maxTotal: cap('max_results', opts.maxTotal, 100, SEARCH_CAPS.maxTotal),
   };
-  const lits = requiredLiterals(opts.pattern);
-  const m: Matcher = {
-    re, ignoreCase, foldSafe: lits !== null && lits.every((l) => !/[ks]/i.test(l)),
-    literals: lits === null ? null : !ignoreCase ? lits.map((l) => Buffer.from(l)) : lits.every((l) => /^[\x00-\x7f]*$/.test(l)) ? lits.map((l) => l.toLowerCase()) : null,
-    blockOk: !/\\[Az]/.test(opts.pattern) && !/\(\?[^:P<]/.test(opts.pattern),
-  };
+  const m = makeMatcher(re, opts.pattern, ignoreCase);
   const files = [...ref.manifest.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const glob = opts.fileGlob ? picomatch(opts.fileGlob, { dot: true, basename: true }) : undefined;
   const cov: SearchCoverage = { filesSearched: 0, filesSkippedBinary: 0, filesSkippedGlob: 0, filesNotReached: 0, bytesSearched: 0, bytesTotal: 0, perFileCapHits: [], overlongLines: 0 };
