@@ -29,6 +29,12 @@ export interface ScannerOptions {
 }
 
 const HEAD_BYTES = 8 * 1024;
+/**
+ * A [line, offset] pair about every 256 KiB: `read` fetches at most this much before a range, and
+ * `search` counts newlines only after the last pair before a hit or a region's end (~1% of a
+ * file's bytes, against ~25% with a pair per MiB). ~4,000 pairs per GiB.
+ */
+export const INDEX_STRIDE = 256 * 1024;
 
 // The innermost loop lives in its own small function: V8 keeps its tables in registers there,
 // which roughly doubles throughput against the same loop inlined in push(). It runs the automaton
@@ -80,7 +86,7 @@ export class LineScanner {
     opts: ScannerOptions = {},
   ) {
     this.maxLine = opts.maxLineBytes ?? 1 << 20;
-    this.stride = opts.indexStride ?? 1 << 20;
+    this.stride = opts.indexStride ?? INDEX_STRIDE;
     this.mask = catalog.maskFor(path);
   }
 

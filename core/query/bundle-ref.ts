@@ -74,7 +74,7 @@ export async function loadFindings(store: BundleStore, ref: BundleRef): Promise<
   }
 }
 
-/** Line index of the bundle: path -> [line, offset] pairs, one per MiB. */
+/** Line index of the bundle: path -> [line, offset] pairs, one about every 256 KiB (one per MiB in bundles ingested before). */
 export async function loadLineIndex(store: BundleStore, ref: BundleRef): Promise<Record<string, [number, number][]>> {
   try {
     return JSON.parse((await store.getBuffer(ref.keys.lineIndex)).toString('utf8')) as Record<string, [number, number][]>;

@@ -84,7 +84,7 @@ export interface LineReadOptions {
 /**
  * Lines [startLine, endLine] of a text file. Seeks with the line index (largest indexed line <=
  * startLine) and streams forward from there in range requests, so the cost is at most one index
- * stride (~1 MiB) plus the range. gzip-text members have no byte-addressable index (their offsets
+ * stride (~256 KiB; ~1 MiB in older bundles) plus the range. gzip-text members have no byte-addressable index (their offsets
  * are in the decompressed text), so they are decompressed from the start: O(file) for those.
  */
 export async function readLines(store: BundleStore, ref: BundleRef, path: string, opts: LineReadOptions): Promise<ReadResult> {

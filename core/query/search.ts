@@ -73,7 +73,7 @@ const lineAt = (b: Buffer, p: number) => shown(b.toString('utf8', p, Math.min(li
 
 type Opts = Required<Omit<SearchOptions, 'fileGlob' | 'window' | 'firstId'>> & SearchOptions;
 
-/** [line, byte]: the line that starts at that byte; ingest's line index holds one a MiB, ascending */
+/** [line, byte]: the line that starts at that byte; ingest's line index holds one about every 256 KiB, ascending */
 type IndexPoint = readonly [number, number];
 
 /**
