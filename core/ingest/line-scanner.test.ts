@@ -50,6 +50,52 @@ describe('line scanner', () => {
     );
   });
 
+  it('property: on any text and any chunking, hits, line count and index equal a line-by-line reading (four interleaved automata per chunk)', () => {
+    // fixture lines of every rule that applies to messages, mixed with filler lines of any length
+    const path = 'var_log/messages';
+    const fixtures = catalog.rules.flatMap((r) => r.spec.match).filter((l) => catalog.matchLine(path, l).length > 0).slice(0, 200);
+    const line = fc.oneof(fc.constantFrom(...fixtures), fc.string({ maxLength: 300 }).map((x) => x.replace(/\n/g, ' ')), fc.constantFrom('', 'x', 'oom', 'OOM-KILLER invoked'));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 8 }), fc.boolean(), (ls, cuts, trailingNl) => {
+        const text = Buffer.from(ls.join('\n') + (trailingNl ? '\n' : ''));
+        const points = [...new Set(cuts.map((c) => c % Math.max(1, text.length)))].filter((x) => x > 0).sort((a, b) => a - b);
+        const chunks: Buffer[] = [];
+        let prev = 0;
+        for (const q of points) {
+          chunks.push(text.subarray(prev, q));
+          prev = q;
+        }
+        chunks.push(text.subarray(prev));
+        const hits: LineHit[] = [];
+        const sc = new LineScanner(catalog, path, (h) => hits.push(h), { indexStride: 512 });
+        for (const c of chunks) sc.push(c);
+        const summary = sc.end();
+        // reference: each line on its own
+        const want: { line: number; offset: number; codes: string[] }[] = [];
+        const index: [number, number][] = [[1, 0]];
+        let off = 0;
+        let last = 0;
+        const lines = text.toString('utf8').split('\n');
+        const endsNl = text[text.length - 1] === 10;
+        if (endsNl) lines.pop();
+        lines.forEach((l, i) => {
+          const codesOf = catalog.matchLine(path, l);
+          if (codesOf.length) want.push({ line: i + 1, offset: off, codes: codesOf });
+          off += Buffer.byteLength(l) + 1;
+          // a pair at each line start (after a newline) a stride past the last pair
+          if ((i < lines.length - 1 || endsNl) && off - last >= 512) {
+            index.push([i + 2, off]);
+            last = off;
+          }
+        });
+        expect(hits.map((h) => ({ line: h.line, offset: h.offset, codes: h.rules.map((r) => catalog.rules[r]!.spec.code) }))).toEqual(want);
+        expect(summary.lines).toBe(text.length === 0 ? 0 : lines.length);
+        expect(summary.lineIndex).toEqual(index);
+      }),
+      { numRuns: 300, seed: 1124 },
+    );
+  });
+
   it('does not apply a rule outside its source files', () => {
     expect(codes(scan([Buffer.from(`${LOCKUP}\n`)], 'ipamd/enis.json').hits)).toEqual([]);
   });

@@ -36,29 +36,59 @@ const HEAD_BYTES = 8 * 1024;
  */
 export const INDEX_STRIDE = 256 * 1024;
 
-// The innermost loop lives in its own small function: V8 keeps its tables in registers there,
-// which roughly doubles throughput against the same loop inlined in push(). It runs the automaton
-// until a keyword ends (returns that index) or the segment ends (returns -1); the state comes back
-// through `scratch` to avoid allocating a result object per call.
-const scratch = new Int32Array(1);
-function advance(next: Int32Array, classOf: Uint8Array, buf: Buffer, from: number, end: number, state: number): number {
-  let s = state;
-  for (let i = from; i < end; i++) {
-    s = next[s + classOf[buf[i]!]!]!;
-    if (s < 0) {
-      scratch[0] = ~s;
-      return i;
+/**
+ * The automaton over four line-aligned quarters of a chunk at once. One automaton is bound by the
+ * latency of its state chain (each lookup waits for the previous one); four independent chains
+ * interleaved keep the CPU busy while each waits, ~1.5x the bytes per second. Newlines lead back to
+ * the root in the table, so a chain never needs to stop at line ends; it records only where a
+ * keyword ends (`ev[k]` gets position, state pairs: rare) and its state at the end.
+ * `cut` holds the five stream bounds; stream 0 continues the previous chunk's line from `s0`,
+ * the others start at line starts (state 0). Returns the state at the end of stream 3.
+ */
+function scanQuarters(next: Int32Array, classOf: Uint8Array, b: Buffer, cut: Int32Array, s0: number, ev: number[][]): number {
+  let i0 = cut[0]!;
+  let i1 = cut[1]!;
+  let i2 = cut[2]!;
+  let i3 = cut[3]!;
+  const e0 = cut[1]!;
+  const e1 = cut[2]!;
+  const e2 = cut[3]!;
+  const e3 = cut[4]!;
+  let s = s0;
+  let t = 0;
+  let u = 0;
+  let v = 0;
+  const n = Math.min(e0 - i0, e1 - i1, e2 - i2, e3 - i3);
+  for (let x = 0; x < n; x++) {
+    s = next[s + classOf[b[i0]!]!]!;
+    t = next[t + classOf[b[i1]!]!]!;
+    u = next[u + classOf[b[i2]!]!]!;
+    v = next[v + classOf[b[i3]!]!]!;
+    if ((s | t | u | v) < 0) {
+      if (s < 0) ev[0]!.push(i0, (s = ~s));
+      if (t < 0) ev[1]!.push(i1, (t = ~t));
+      if (u < 0) ev[2]!.push(i2, (u = ~u));
+      if (v < 0) ev[3]!.push(i3, (v = ~v));
     }
+    i0++;
+    i1++;
+    i2++;
+    i3++;
   }
-  scratch[0] = s;
-  return -1;
+  // the streams' remainders (quarters differ by up to a line)
+  for (; i0 < e0; i0++) if ((s = next[s + classOf[b[i0]!]!]!) < 0) ev[0]!.push(i0, (s = ~s));
+  for (; i1 < e1; i1++) if ((t = next[t + classOf[b[i1]!]!]!) < 0) ev[1]!.push(i1, (t = ~t));
+  for (; i2 < e2; i2++) if ((u = next[u + classOf[b[i2]!]!]!) < 0) ev[2]!.push(i2, (u = ~u));
+  for (; i3 < e3; i3++) if ((v = next[v + classOf[b[i3]!]!]!) < 0) ev[3]!.push(i3, (v = ~v));
+  // an empty last stream leaves the state of the one before it
+  return e3 > cut[3]! ? v : e2 > cut[2]! ? u : e1 > cut[1]! ? t : s;
 }
 const TAIL_BYTES = 8 * 1024;
 
 /**
- * Streams one file's bytes through the keyword automaton, counting lines and building the sparse
- * line index in the same loop. Only lines where a keyword ended are decoded and tried against the
- * rules' regexes, so the cost per byte is one table lookup. Memory is bounded by `maxLineBytes`.
+ * Streams one file's bytes through the keyword automaton (four interleaved chains per chunk),
+ * then walks the chunk's lines for the count and the sparse line index. Only lines where a keyword
+ * ended are decoded and tried against the rules' regexes. Memory is bounded by `maxLineBytes`.
  */
 export class LineScanner {
   private state = 0;
@@ -78,6 +108,8 @@ export class LineScanner {
   private readonly maxLine: number;
   private readonly stride: number;
   private readonly mask: Uint8Array;
+  private readonly cut = new Int32Array(5);
+  private readonly ev: number[][] = [[], [], [], []];
 
   constructor(
     private readonly catalog: CompiledCatalog,
@@ -98,23 +130,37 @@ export class LineScanner {
     }
     const { next, classOf, classes, outputs } = this.catalog.automaton;
     const n = chunk.length;
-    let s = this.state; // premultiplied state
+    // quarters cut after a newline, so streams 1-3 start at line starts
+    const cut = this.cut;
+    cut[0] = 0;
+    for (let q = 1; q < 4; q++) {
+      const nl = chunk.indexOf(10, Math.max(cut[q - 1]!, (q * n) >> 2));
+      cut[q] = nl < 0 ? n : nl + 1;
+    }
+    cut[4] = n;
+    const ev = this.ev;
+    for (const e of ev) e.length = 0;
+    // the state after the chunk (a newline leads to the root: 0 when the chunk ends with one)
+    const endState = scanQuarters(next, classOf, chunk, cut, this.state, ev);
     let segStart = 0; // start in this chunk of the bytes that belong to the current line
     let hits = this.hitKeywords.length > 0;
     let lineNo = this.lineNo;
+    let q = 0; // stream whose keyword ends come next, and the index in its list
+    let k = 0;
     let pos = 0;
-    // newlines are found with memchr (Buffer.indexOf); the automaton runs over each line's bytes
+    // lines are found with memchr (Buffer.indexOf); the keyword ends recorded in each line mark it
     while (pos < n) {
       const nl = chunk.indexOf(10, pos);
       const end = nl === -1 ? n : nl;
-      let i = pos;
       for (;;) {
-        const h = advance(next, classOf, chunk, i, end, s);
-        s = scratch[0]!;
-        if (h < 0) break;
+        while (q < 4 && k >= ev[q]!.length) {
+          q++;
+          k = 0;
+        }
+        if (q === 4 || ev[q]![k]! >= end) break;
         hits = true;
-        for (const k of outputs[(s / classes) | 0]!) this.hitKeywords.push(k);
-        i = h + 1;
+        for (const kw of outputs[(ev[q]![k + 1]! / classes) | 0]!) this.hitKeywords.push(kw);
+        k += 2;
       }
       if (nl === -1) break;
       if (hits) {
@@ -128,7 +174,6 @@ export class LineScanner {
       }
       this.currentOverlong = false;
       lineNo++;
-      s = 0;
       pos = segStart = nl + 1;
       const off = this.offset + segStart;
       this.lineStart = off;
@@ -137,7 +182,7 @@ export class LineScanner {
         this.lastIndexed = off;
       }
     }
-    this.state = s;
+    this.state = endState;
     this.lineNo = lineNo;
     if (segStart < n) {
       this.carry.push(chunk.subarray(segStart));
