@@ -46,6 +46,25 @@ describe('ciFinder', () => {
     );
   });
 
+  it('findAll (four lanes over quarters of the text) gives every offset find gives, on texts past the lane threshold', () => {
+    fc.assert(
+      fc.property(literal.chain((lit) => fc.tuple(fc.constant(lit), fc.array(textOf(lit), { minLength: 1, maxLength: 40 }))), ([lit, parts]) => {
+        // long enough for four lanes (16 KiB), with matches near the quarter cuts wherever they fall
+        const b = Buffer.concat([...parts, Buffer.alloc(Math.max(0, 20_000 - parts.reduce((x, p) => x + p.length, 0)), 'z'), ...parts]);
+        const got: number[] = [];
+        ciFinder(lit).findAll(b, got);
+        expect(got).toEqual(naive(b, lit));
+      }),
+      { numRuns: 300 },
+    );
+    // a match across each quarter cut of a 64 KiB text
+    const b = Buffer.alloc(1 << 16, 'x');
+    for (const cut of [1 << 14, 1 << 15, 3 << 14]) b.write('Failed To Assign', cut - 7, 'latin1');
+    const got: number[] = [];
+    ciFinder('failed to assign').findAll(b, got);
+    expect(got).toEqual([(1 << 14) - 7, (1 << 15) - 7, (3 << 14) - 7]);
+  });
+
   it('finds a literal whose last pair also occurs earlier in it, and in windows that overlap', () => {
     expect(all(Buffer.from('xxABABABx abab ABAB'), 'abab')).toEqual([2, 4, 10, 15]);
     expect(all(Buffer.from('Failed To Assign an IP address to pod\nfailed to assign an ip address to pod'), 'failed to assign an ip address')).toEqual([0, 38]);

@@ -27,7 +27,12 @@ export interface CiFinder {
   find(b: Buffer, from: number): number;
   /** whether, on a sample of `b`'s pairs, the window moves far enough for find to beat the V8 regex */
   worthIt(b: Buffer): boolean;
+  /** every match start in `b`, ascending (overlapping matches included), into `out` */
+  findAll(b: Buffer, out: number[]): void;
 }
+
+/** below this many bytes per lane findAll runs one lane */
+const MIN_LANE_BYTES = 4096;
 
 /**
  * A finder of `lit` (lower-case ASCII, 3 to CI_MAX_CHARS chars): find(b, from) is the first offset at or
@@ -53,6 +58,60 @@ export function ciFinder(lit: string): CiFinder {
       let k = 0;
       for (let i = 1; i < b.length; i += step, k++) sum += shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]! || 1;
       return k > 0 && sum >= MIN_MEAN_SHIFT * k;
+    },
+    findAll(b, out) {
+      const n = b.length;
+      const lanes = n >= 4 * MIN_LANE_BYTES ? 4 : 1;
+      // lane k tries the windows that start in its quarter; windows may read into the next quarter.
+      // Each lane's position depends on its last shift (a chain of loads), so four lanes stepped
+      // together overlap their waits, as the ingest scanner's four automata do
+      const q = Math.ceil(n / lanes);
+      const at = [0, q, 2 * q, 3 * q].map((st) => st + m - 1); // window ends
+      const stop = [q, 2 * q, 3 * q, n].map((st) => Math.min(n, st + m - 1));
+      const found: number[][] = [[], [], [], []];
+      const verify = (i: number, k: number) => {
+        const st = i - m + 1;
+        let j = 0;
+        while (j < m - 2 && FOLD[b[st + j]!] === p[j]) j++;
+        if (j === m - 2) found[k]!.push(st);
+      };
+      if (lanes === 4) {
+        let i0 = at[0]!;
+        let i1 = at[1]!;
+        let i2 = at[2]!;
+        let i3 = at[3]!;
+        const e0 = stop[0]!;
+        const e1 = stop[1]!;
+        const e2 = stop[2]!;
+        const e3 = stop[3]!;
+        while (i0 < e0 && i1 < e1 && i2 < e2 && i3 < e3) {
+          const s0 = shift[(FOLD[b[i0 - 1]!]! << 8) | FOLD[b[i0]!]!]!;
+          const s1 = shift[(FOLD[b[i1 - 1]!]! << 8) | FOLD[b[i1]!]!]!;
+          const s2 = shift[(FOLD[b[i2 - 1]!]! << 8) | FOLD[b[i2]!]!]!;
+          const s3 = shift[(FOLD[b[i3 - 1]!]! << 8) | FOLD[b[i3]!]!]!;
+          if (s0 === 0) verify(i0, 0);
+          if (s1 === 0) verify(i1, 1);
+          if (s2 === 0) verify(i2, 2);
+          if (s3 === 0) verify(i3, 3);
+          i0 += s0 || after;
+          i1 += s1 || after;
+          i2 += s2 || after;
+          i3 += s3 || after;
+        }
+        at[0] = i0;
+        at[1] = i1;
+        at[2] = i2;
+        at[3] = i3;
+      } else stop[0] = n;
+      for (let k = 0; k < lanes; k++) {
+        const e = stop[k]!;
+        for (let i = at[k]!; i < e; ) {
+          const sh = shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]!;
+          if (sh === 0) verify(i, k);
+          i += sh || after;
+        }
+        for (const x of found[k]!) out.push(x);
+      }
     },
     find(b, from) {
       const n = b.length;

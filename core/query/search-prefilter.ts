@@ -260,9 +260,12 @@ export function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> 
   const folds = lits !== null && (m.foldSafe || isAscii(b));
   const one = folds && lits.length === 1 && lits[0]!.length >= 3 ? cachedCiFinder((lits[0] as string).slice(0, CI_MAX_CHARS)) : undefined;
   if (one?.worthIt(b)) {
-    for (let from = 0; from < b.length; ) {
-      const p = one.find(b, from);
-      if (p < 0) return;
+    // all match starts of the region at once (four lanes), then one candidate per line
+    const starts: number[] = [];
+    one.findAll(b, starts);
+    let from = 0;
+    for (const p of starts) {
+      if (p < from) continue;
       const le = lineEnd(b, p);
       yield [lineStart(b, p), le];
       from = le + 1;
