@@ -12,6 +12,17 @@ function scan(chunks: Buffer[], path = 'kernel/dmesg.current', maxLineBytes?: nu
   for (const c of chunks) s.push(c);
   return { hits, summary: s.end() };
 }
+/** `text` cut at the given offsets (duplicates and 0 ignored), in order */
+function splitAt(text: Buffer, cuts: number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let prev = 0;
+  for (const p of [...new Set(cuts)].filter((x) => x > 0).sort((a, b) => a - b)) {
+    chunks.push(text.subarray(prev, p));
+    prev = p;
+  }
+  chunks.push(text.subarray(prev));
+  return chunks;
+}
 const codes = (h: LineHit[]) => h.map((x) => x.rules.map((r) => catalog.rules[r]!.spec.code)).flat();
 
 describe('line scanner', () => {
@@ -34,15 +45,7 @@ describe('line scanner', () => {
     const text = Buffer.from(`[1.0] boot line\n[2.0] ${LOCKUP}\n[3.0] tail\n`);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: text.length - 1 }), { maxLength: 6 }), (cuts) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let prev = 0;
-        for (const p of points) {
-          chunks.push(text.subarray(prev, p));
-          prev = p;
-        }
-        chunks.push(text.subarray(prev));
-        const { hits, summary } = scan(chunks);
+        const { hits, summary } = scan(splitAt(text, cuts));
         expect(codes(hits)).toEqual(['SoftLockup']);
         expect(hits[0]!.line).toBe(2);
         expect(summary.lines).toBe(3);
@@ -58,14 +61,7 @@ describe('line scanner', () => {
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 8 }), fc.boolean(), (ls, cuts, trailingNl) => {
         const text = Buffer.from(ls.join('\n') + (trailingNl ? '\n' : ''));
-        const points = [...new Set(cuts.map((c) => c % Math.max(1, text.length)))].filter((x) => x > 0).sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let prev = 0;
-        for (const q of points) {
-          chunks.push(text.subarray(prev, q));
-          prev = q;
-        }
-        chunks.push(text.subarray(prev));
+        const chunks = splitAt(text, cuts.map((c) => c % Math.max(1, text.length)));
         const hits: LineHit[] = [];
         const sc = new LineScanner(catalog, path, (h) => hits.push(h), { indexStride: 512 });
         for (const c of chunks) sc.push(c);

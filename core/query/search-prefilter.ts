@@ -286,13 +286,18 @@ export function* candidates(m: Matcher, b: Buffer): Generator<[number, number]> 
         ci.lastIndex = le + 1 - s;
       }
     } else if (!m.blockOk || m.re.test(b.subarray(s, e))) {
-      for (let ls = s; ls <= e && ls < b.length; ) {
-        const le = lineEnd(b, ls);
-        yield [ls, le];
-        ls = le + 1;
-      }
+      yield* linesOf(b, s, e);
     }
     s = e + 1;
+  }
+}
+
+/** every line of piece [s, e) of `b` (e is a line end) */
+function* linesOf(b: Buffer, s: number, e: number): Generator<[number, number]> {
+  for (let ls = s; ls <= e && ls < b.length; ) {
+    const le = lineEnd(b, ls);
+    yield [ls, le];
+    ls = le + 1;
   }
 }
 
@@ -312,15 +317,6 @@ function* jsCandidates(m: Matcher, b: Buffer, s: number, e: number): Generator<[
   const piece = b.subarray(s, e);
   const ascii = isAscii(piece);
   const hay = b.toString(ascii ? 'latin1' : 'utf8', s, e);
-  const lines = (from: number): [number, number][] => {
-    const out: [number, number][] = [];
-    for (let ls = from; ls <= e && ls < b.length; ) {
-      const le = lineEnd(b, ls);
-      out.push([ls, le]);
-      ls = le + 1;
-    }
-    return out;
-  };
   let spent = 0;
   const exec = () => {
     const t = performance.now();
@@ -332,7 +328,7 @@ function* jsCandidates(m: Matcher, b: Buffer, s: number, e: number): Generator<[
   if (!ascii) {
     const hit = exec() !== null;
     slow(m, spent);
-    if (hit) yield* lines(s);
+    if (hit) yield* linesOf(b, s, e);
     return;
   }
   for (let r = exec(); r !== null; r = js.lastIndex > hay.length ? null : exec()) {
