@@ -192,7 +192,10 @@ function finder(b: Buffer, lit: Buffer, hist: Uint32Array | undefined, samples: 
   let best = -1;
   if (hist !== undefined && lit.length >= 2) {
     for (let i = 0; i + 2 <= lit.length; i++) if (best < 0 || hist[lit[i]!]! < hist[lit[best]!]!) best = i;
-    if (hist[lit[best]!]! * 256 > samples) best = -1; // not rare: more than ~1 in 256 bytes
+    // not rare: more than 1 in 100 bytes. Measured on the bench bundle (ms/GiB, in memory): a window led
+    // by a byte at 0.06 % 45, 0.5 % 70, 0.7 % 78, 1.8 % 154; Horspool on the whole literal 156 (37 bytes)
+    // to 280 (14 bytes)
+    if (hist[lit[best]!]! * 100 > samples) best = -1;
   }
   if (best < 0) return (from) => b.indexOf(lit, from);
   const off = best;
