@@ -14,7 +14,7 @@ COPY mcp-server mcp-server
 COPY crds crds
 COPY infra infra
 COPY test test
-RUN node_modules/.bin/tsc -p tsconfig.json && npm prune --omit=dev
+RUN node_modules/.bin/tsc -p tsconfig.json && node dist/core/rules/gen-catalog-snapshot.js && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 # The collector's host tools (each missing one is recorded in the manifest, never fatal); nsenter

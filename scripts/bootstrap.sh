@@ -21,3 +21,5 @@ case "$node_version" in
   *) echo "bootstrap: expected Node 22 in node_modules/.bin/node, found $node_version" >&2; exit 1 ;;
 esac
 PATH="$PWD/node_modules/.bin:$PATH" tsc -p tsconfig.json
+# the rule catalog as one JSON file beside the compiled loader (core/rules/catalog-snapshot.ts)
+node_modules/.bin/node dist/core/rules/gen-catalog-snapshot.js >/dev/null

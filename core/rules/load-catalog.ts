@@ -1,8 +1,9 @@
 import { dataPath } from '../util/data-path.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { RuleFileSchema, type RuleSpec } from './rule-schema.js';
+import { catalogFiles, readSnapshot } from './catalog-snapshot.js';
 
 /** Where the YAML catalog lives: beside the sources (see dataPath). */
 export function defaultCatalogDir(): string {
@@ -11,9 +12,17 @@ export function defaultCatalogDir(): string {
 
 export class CatalogError extends Error {}
 
-/** Loads and validates every `*.yaml` rule file; codes must be unique across files. */
+/**
+ * The rules of `dir`: from the build's snapshot when it was made from exactly these YAML files
+ * (catalog-snapshot.ts), else parsed and validated from the YAML.
+ */
 export function loadCatalog(dir = defaultCatalogDir()): RuleSpec[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  return readSnapshot(dir) ?? loadCatalogYaml(dir);
+}
+
+/** Loads and validates every `*.yaml` rule file; codes must be unique across files. */
+export function loadCatalogYaml(dir = defaultCatalogDir()): RuleSpec[] {
+  const files = catalogFiles(dir);
   const rules: RuleSpec[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
