@@ -5,7 +5,7 @@ export interface IpamdEnis {
   assignedIPs: number | null;
   enis: { id: string; deviceNumber: number | null; primary: boolean; ips: number }[];
   /** addresses IPAMD has assigned to a sandbox (IPAMKey.containerID set), when the introspection says */
-  assigned: { ip: string; containerID: string }[];
+  assigned: { ip: string; containerID: string; pod: string | null; line: number }[];
   /** line of "TotalIPs" (evidence) */
   line: number;
   error?: string;
@@ -38,6 +38,13 @@ function containerOf(a: unknown): string | null {
   return typeof id === 'string' && id ? id : null;
 }
 
+/** namespace/name from AddressInfo.IPAMMetadata, when this IPAMD version records it */
+function podOf(a: unknown): string | null {
+  if (!isRecord(a) || !isRecord(a.IPAMMetadata) || typeof a.IPAMMetadata.k8sPodName !== 'string') return null;
+  const ns = a.IPAMMetadata.k8sPodNamespace;
+  return `${typeof ns === 'string' && ns ? `${ns}/` : ''}${a.IPAMMetadata.k8sPodName}`;
+}
+
 /** Counts the addresses of one ENI whatever the introspection version (IPv4Addresses or AvailableIPv4Cidrs). */
 function ipsOfEni(e: Record<string, unknown>): number {
   if (isRecord(e.IPv4Addresses)) return Object.keys(e.IPv4Addresses).length;
@@ -64,7 +71,7 @@ export async function parseIpamdEnis(lines: Lines): Promise<IpamdEnis> {
       res.enis.push({ id: typeof e.ID === 'string' ? e.ID : id, deviceNumber: intOf(e.DeviceNumber), primary: e.IsPrimary === true, ips: ipsOfEni(e) });
       for (const [ip, a] of addressesOfEni(e)) {
         const c = containerOf(a);
-        if (c) res.assigned.push({ ip, containerID: c });
+        if (c) res.assigned.push({ ip, containerID: c, pod: podOf(a), line: lineOf(all, `"${ip}":`) });
       }
     }
   }

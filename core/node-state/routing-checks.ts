@@ -1,4 +1,5 @@
 import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
+import { podIps } from './pod-ips.js';
 import { STATE_PATHS } from './state.js';
 
 const KUBE_PROXY_SOPS = ['kube-proxy-iptables-sync', 'service-connectivity'];
@@ -111,19 +112,27 @@ const podRoutes: NodeCheck = {
   name: 'pod-ip-rules-routes',
   area: 'network',
   run: (s) => {
-    if (!s.pods) return notChecked('pod-ip-rules-routes', STATE_PATHS.pods);
-    if (!s.rules) return notChecked('pod-ip-rules-routes', STATE_PATHS.rules);
-    if (!s.routes) return notChecked('pod-ip-rules-routes', STATE_PATHS.routes);
+    const name = 'pod-ip-rules-routes';
+    if (!s.rules) return notChecked(name, STATE_PATHS.rules);
+    if (!s.routes) return notChecked(name, STATE_PATHS.routes);
+    // a rule or route missing from a cut listing may be further down
+    const cut = [s.rules.path, s.routes.path].find((p) => s.truncated?.has(p));
+    if (cut) return { check: name, status: 'not-checked', reason: `not checked: ${cut} was cut at the collector size cap`, findings: [] };
+    const { ips, sources } = podIps(s);
+    // no source naming a pod IP is not "every pod IP is routed": pods.json may be only IPAMD's command list
+    if (ips.length === 0) {
+      return { check: name, status: 'not-checked', reason: `not checked: no pod IP in ${STATE_PATHS.pods}${s.pods?.value.error ? ` (${s.pods.value.error})` : ''}, the address assignments of ${STATE_PATHS.enis} or ${STATE_PATHS.ipamCheckpoint}`, findings: [] };
+    }
     const bare = (a: string | null) => (a ?? '').replace(/\/32$/, '');
     const ruleTo = new Set(s.rules.value.map((r) => bare(r.to)));
     const hostRoute = new Set(s.routes.value.filter((r) => r.table === 'main' && r.dev).map((r) => bare(r.dest)));
-    const missing = s.pods.value.pods.filter((p) => !ruleTo.has(p.ip) || !hostRoute.has(p.ip));
-    return ran('pod-ip-rules-routes', missing.length ? [{
+    const missing = ips.filter((p) => !ruleTo.has(p.ip) || !hostRoute.has(p.ip));
+    return ran(name, missing.length ? [{
       code: 'PodRouteMissing', title: 'Pod IPs without their ip rule or host route', severity: 'high', category: 'networking',
-      message: `${missing.length} of ${s.pods.value.pods.length} pod IPs known to IPAMD lack the VPC CNI ip rule ("to <ip>") or host route ("<ip> dev eni…"): ${missing.slice(0, 5).map((p) => `${p.name} ${p.ip} (${ruleTo.has(p.ip) ? 'no route' : hostRoute.has(p.ip) ? 'no rule' : 'no rule, no route'})`).join(', ')}.`,
-      evidence: missing.slice(0, 5).map((p) => ev(s.pods!.path, p.line, `${p.name} ${p.ip}`)),
+      message: `${missing.length} of ${ips.length} pod IPs known to IPAMD (${sources.join(', ')}) lack the VPC CNI ip rule ("to <ip>") or host route ("<ip> dev eni…"): ${missing.slice(0, 5).map((p) => `${p.name} ${p.ip} (${ruleTo.has(p.ip) ? 'no route' : hostRoute.has(p.ip) ? 'no rule' : 'no rule, no route'})`).join(', ')}.`,
+      evidence: missing.slice(0, 5).map((p) => ev(p.path, p.line, `${p.name} ${p.ip}`)),
       remediation: 'Traffic to these pods is not delivered. Restart the pods (CNI ADD re-creates the rules) and read plugin.log/ipamd.log for failed ADDs or DELs racing.', sops: ['pod-to-pod-connectivity', 'vpc-cni-ip-allocation'],
-    }] : [], `${s.pods.value.pods.length} pod IPs have their rule and route`);
+    }] : [], `${ips.length} pod IPs (${sources.join(', ')}) have their rule and route`);
   },
 };
 

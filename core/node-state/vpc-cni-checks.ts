@@ -5,7 +5,7 @@ import { STATE_PATHS } from './state.js';
 const SNAT_SOPS = ['vpc-cni-ip-allocation', 'pod-to-pod-connectivity'];
 
 /** An IPv4 address as an unsigned number; null for anything else. */
-function ipv4(s: string): number | null {
+export function ipv4(s: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (!m) return null;
   const o = m.slice(1).map(Number);
