@@ -1,17 +1,20 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import * as k8s from '@kubernetes/client-node';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GROUP, NLC_PLURAL, type NodeLogCollection, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
 import type { ControlPlane } from '../env/kube.js';
 import { freePort, stopChild, tailOf } from '../env/procs.js';
+import { writeSampleBundle } from '../fixtures/sample-bundle.js';
 import { createReadyAgentPod, mergePatch, startTestCluster, waitFor } from '../helpers/kube-fixtures.js';
 import { createNetnsLab, type NetnsLab, TRAFFIC_SCRIPT } from '../helpers/netns-lab.js';
 
@@ -21,7 +24,9 @@ import { createNetnsLab, type NetnsLab, TRAFFIC_SCRIPT } from '../helpers/netns-
  * from dist/ exactly as the chart starts them — hub (serve --in-cluster), operator, and an agent
  * acting as this host's DaemonSet pod — each authenticating with a token of its chart service
  * account. No kubelet runs, so the test writes what a kubelet would: the agent pod's Ready status,
- * and a real (cgroup v1) kubepods cgroup for the capture target pod.
+ * and a real (cgroup v1) kubepods cgroup for the capture target pod. The operator also has SSM on,
+ * against moto behind the test-only SSM front (test/README.md); a second Node with no agent is
+ * reached that way, and the test plays what the runbook would do on it: upload the archive.
  *   npm run test:e2e
  */
 const repo = [join(dirname(fileURLToPath(import.meta.url)), '..', '..')].find((d) => existsSync(join(d, 'charts')))!;
@@ -32,6 +37,11 @@ const NODE = 'enlm-e2e-node.ec2.internal';
 const FULL = `${RELEASE}-eks-node-log-mcp`;
 const SA = { operator: `${FULL}-operator`, server: `${FULL}-server`, agent: `${FULL}-agent` };
 const HUB_AUDIENCE = 'eks-node-log-mcp-hub';
+/** a node with no agent pod: `auto` has to take SSM to reach it */
+const SSM_NODE = 'enlm-e2e-ssm-node.ec2.internal';
+const SSM_INSTANCE = 'i-0e2e0e2e0e2e0e2e5';
+const REGION = 'us-east-1';
+const AWS_TEST_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
 const node = join(repo, 'node_modules', '.bin', 'node');
 const cli = join(repo, 'dist', 'cli', 'main.js');
 
@@ -43,6 +53,9 @@ describe('end to end on a real API server', () => {
   let work: string;
   let mcpUrl: string;
   let hubArgs: string[];
+  let operatorArgs: string[];
+  let bucket: string;
+  let s3: S3Client;
   const procs: Array<{ name: string; child: ChildProcess; err: () => string }> = [];
   const kubectl = (...args: string[]) => exec(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 32 << 20 });
 
@@ -54,9 +67,23 @@ describe('end to end on a real API server', () => {
   async function saKubeconfig(sa: string): Promise<string> {
     return cp.kubeconfigFor(sa, await saToken(sa));
   }
-  function start(name: string, args: string[]): void {
-    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EKS_NLM_LOG_LEVEL: 'info' } });
+  function start(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EKS_NLM_LOG_LEVEL: 'info', ...env } });
     procs.push({ name, child, err: tailOf(child.stderr, 16_384) });
+    return child;
+  }
+  const frontJson = async <T>(path: string, body?: unknown): Promise<T> =>
+    (await fetch(`${inject('ssmEndpoint')}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})).json() as Promise<T>;
+  const connect = async (token: string) => {
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    return client;
+  };
+  /** What the MCP `errors` tool answers about one bundle: every finding, no time window. */
+  async function mcpFindings(client: Client, nodeName: string, bundleId: string) {
+    const r = await client.callTool({ name: 'errors', arguments: { node: nodeName, bundleId, whole_bundle: true, page_size: 200 } });
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    return r.structuredContent as { bundle: { bundleId: string; node: string }; findings: Array<{ id: string }>; summary: Record<'critical' | 'high' | 'warning' | 'info', number>; total_matching: number };
   }
   const logs = () => procs.map((p) => `--- ${p.name} (exit ${p.child.exitCode}) ---\n${p.err()}`).join('\n');
   const getNlc = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
@@ -74,6 +101,11 @@ describe('end to end on a real API server', () => {
     await core.createNode({ body: { metadata: { name: NODE }, spec: { providerID: 'aws:///us-east-1a/i-0e2e0e2e0e2e0e2e0' } } });
     await core.patchNodeStatus({ name: NODE, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] } } }, mergePatch);
     const agentPod = await createReadyAgentPod(kc, NS, NODE);
+    // a second EKS node whose kubelet runs no agent: only SSM reaches it
+    await core.createNode({ body: { metadata: { name: SSM_NODE }, spec: { providerID: `aws:///${REGION}b/${SSM_INSTANCE}` } } });
+    bucket = `enlm-e2e-${randomUUID().slice(0, 8)}`;
+    s3 = new S3Client({ region: REGION, endpoint: inject('motoEndpoint'), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await core.patchNamespacedPod({ name: agentPod, namespace: NS, body: { metadata: { labels: { 'app.kubernetes.io/instance': RELEASE } } } }, mergePatch);
 
     const store = join(work, 'store');
@@ -83,9 +115,12 @@ describe('end to end on a real API server', () => {
     hubArgs = ['serve', '--in-cluster', '--kubeconfig', await saKubeconfig(SA.server), '--host', '127.0.0.1', '--port', String(mcpPort), '--ingest-port', String(ingestPort),
       '--store', store, '--namespace', NS, '--collector-sa', `${NS}:${SA.agent}`];
     start('hub', hubArgs);
-    start('operator', ['operator', '--kubeconfig', await saKubeconfig(SA.operator), '--namespace', NS, '--leader-elect', '--health-port', String(health), '--metrics-port', String(metrics),
-      '--hub-url', hubUrl, '--collector-sa', SA.agent, '--poll', '1',
-      '--agent-selector', `app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=agent`]);
+    // the operator ingests SSM uploads into the store the hub serves (one S3 prefix in a cluster)
+    operatorArgs = ['operator', '--kubeconfig', await saKubeconfig(SA.operator), '--namespace', NS, '--leader-elect', '--health-port', String(health), '--metrics-port', String(metrics),
+      '--hub-url', hubUrl, '--collector-sa', SA.agent, '--poll', '1', '--store', store,
+      '--region', REGION, '--ssm-bucket', bucket, '--aws-endpoint', inject('ssmEndpoint'),
+      '--agent-selector', `app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=agent`];
+    start('operator', operatorArgs, AWS_TEST_ENV);
     const hubToken = join(work, 'hub-token');
     await writeFile(hubToken, await saToken(SA.agent, [HUB_AUDIENCE]), { mode: 0o600 });
     start('agent', ['agent', '--kubeconfig', await saKubeconfig(SA.agent), '--node-name', NODE, '--hub-url', hubUrl, '--token-file', hubToken, '--host-root', '/']);
@@ -121,11 +156,6 @@ describe('end to end on a real API server', () => {
     await kubectl('create', 'role', 'nlc-reader', '-n', NS, '--verb=get,list', '--resource=nodelogcollections.eksnodelog.io');
     await kubectl('create', 'rolebinding', 'sre-reader', '-n', NS, '--role=nlc-reader', `--serviceaccount=${NS}:sre-reader`);
     await kubectl('create', 'serviceaccount', 'nobody', '-n', NS);
-    const connect = async (token: string) => {
-      const client = new Client({ name: 'e2e', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-      return client;
-    };
     const reader = await connect(await saToken('sre-reader'));
     const r = await reader.callTool({ name: 'status', arguments: { node: NODE } });
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
@@ -143,6 +173,56 @@ describe('end to end on a real API server', () => {
     expect(denied).toMatch(/403|forbidden/i);
     await nobody.close().catch(() => undefined);
   }, 120_000);
+
+  it('SSM path: auto picks SSM for a node without an agent; an operator crash mid-run starts no second automation; the upload the test plays is ingested and served over MCP', async () => {
+    const before = await frontJson<{ executions: number }>('/__front/stats');
+    const manifest = join(work, 'nlc-ssm.yaml');
+    await writeFile(manifest, [
+      `apiVersion: ${GROUP}/${VERSION}`, 'kind: NodeLogCollection', 'metadata:', '  name: by-ssm', `  namespace: ${NS}`,
+      'spec:', `  nodeName: ${SSM_NODE}`, '  method: auto', '',
+    ].join('\n'));
+    await kubectl('apply', '-f', manifest);
+    await waitFor(async () => Boolean((await getNlc('by-ssm')).status?.ssmExecutionId), 60_000, `automation started\n${logs()}`);
+    const started = await getNlc('by-ssm');
+    expect(started.status).toMatchObject({ phase: 'Collecting', method: 'ssm', nodeName: SSM_NODE, instanceId: SSM_INSTANCE, region: REGION });
+    const executionId = started.status!.ssmExecutionId!;
+    // the runbook is still running on the node until the test has played its upload
+    await frontJson(`/__front/automation/${executionId}/status`, { status: 'InProgress' });
+    const ours = async () => (await frontJson<Array<{ id: string; clientToken: string; documentName: string; parameters: Record<string, string[]> }>>('/__front/automation')).filter((e) => e.clientToken === started.metadata!.uid);
+    expect(await ours()).toEqual([expect.objectContaining({ id: executionId, documentName: 'AWSSupport-CollectEKSInstanceLogs', parameters: expect.objectContaining({ EKSInstanceId: [SSM_INSTANCE], LogDestination: [bucket] }) })]);
+
+    // a crash, not a clean stop: no lease release, so the replacement takes over once the lease expires
+    const first = procs.find((p) => p.name === 'operator')!.child;
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    start('operator-restarted', operatorArgs, AWS_TEST_ENV);
+
+    // the runbook's part: eks-log-collector.sh's archive lands in the bucket root, then the execution ends
+    const { archive } = await writeSampleBundle(join(work, 'ssm-upload'));
+    const now = new Date().toISOString();
+    const key = `eks_${SSM_INSTANCE}_${now.slice(0, 10)}_${now.slice(11, 13)}${now.slice(14, 16)}-UTC_0.7.8.tar.gz`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(archive) }));
+    await frontJson(`/__front/automation/${executionId}/status`, { status: 'Success' });
+    await waitFor(async () => ['Completed', 'Failed'].includes((await getNlc('by-ssm')).status?.phase ?? ''), 120_000, `SSM collection finished\n${logs()}`);
+    const done = await getNlc('by-ssm');
+    expect(done.status?.phase, `${done.status?.message}\n${logs()}`).toBe('Completed');
+    expect(done.status).toMatchObject({ method: 'ssm', ssmExecutionId: executionId });
+    expect(done.status?.bundle?.files).toBeGreaterThan(5);
+    expect(done.status?.findings?.total).toBeGreaterThan(0);
+    expect(await ours()).toHaveLength(1);
+    expect((await frontJson<{ executions: number }>('/__front/stats')).executions - before.executions).toBe(1);
+
+    // the hub serves what the operator ingested: the same bundle, the same counts
+    const reader = await connect(await saToken('sre-reader'));
+    const f = await mcpFindings(reader, SSM_NODE, done.status!.bundle!.id!);
+    await reader.close();
+    const { total, critical, high, warning, info, top } = done.status!.findings!;
+    expect(f.bundle).toMatchObject({ node: SSM_NODE, bundleId: done.status!.bundle!.id });
+    expect(f.total_matching).toBe(total);
+    expect(f.summary).toEqual({ critical, high, warning, info });
+    expect(f.findings.map((x) => x.id)).toEqual(expect.arrayContaining((top ?? []).map((t) => t.id)));
+  }, 240_000);
 
   it('rides out a hub outage: the agent retries, the status says so, and the collection completes once the hub is back', async () => {
     const hub = procs.find((p) => p.name === 'hub')!;
