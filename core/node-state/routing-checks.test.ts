@@ -55,3 +55,25 @@ describe('pod IPs without their ip rule or host route', () => {
     expect(await status({ 'ipamd/pods.json': null, 'ipamd/enis.json': null, 'ipamd/ipam.json': null }, 'pod-ip-rules-routes')).toMatchObject({ status: 'not-checked' });
   });
 });
+
+describe('rp_filter on secondary ENIs', () => {
+  /** sysctl --all of an AL2023 / Bottlerocket node: ENIs are ens5 (primary), ens6… */
+  const al2023 = (...ifs: string[]) => ({ 'sysctls/sysctl_all.txt': ['net.ipv4.conf.all.rp_filter = 0', ...ifs, 'net.ipv4.conf.lo.rp_filter = 1', 'net.ipv4.ip_forward = 1', ''].join('\n') });
+
+  it('strict rp_filter on ens6 is flagged when ens5 is the primary', async () => {
+    const r = await run(al2023('net.ipv4.conf.ens5.rp_filter = 1', 'net.ipv4.conf.ens6.rp_filter = 1'));
+    expect(r.findings.map((f) => [f.code, f.title])).toEqual([['RpFilterStrict', 'Strict reverse-path filtering on ens6']]);
+    expect(r.findings[0]!.evidence).toEqual([{ path: 'sysctls/sysctl_all.txt', line: 3, text: 'net.ipv4.conf.ens6.rp_filter = 1' }]);
+    expect(r.findings[0]!.message).toContain('primary ens5');
+  });
+
+  it('ens5 alone is the primary ENI: strict there is not flagged', async () => {
+    const r = await run(al2023('net.ipv4.conf.ens5.rp_filter = 1'));
+    expect(r.findings).toEqual([]);
+    expect(r.checked.find((c) => c.check === 'rp-filter-secondary-enis')).toMatchObject({ status: 'ok', reason: 'no secondary ENI in sysctls' });
+  });
+
+  it('ens6 loose (2) is not flagged', async () => {
+    expect((await run(al2023('net.ipv4.conf.ens5.rp_filter = 1', 'net.ipv4.conf.ens6.rp_filter = 2'))).findings).toEqual([]);
+  });
+});

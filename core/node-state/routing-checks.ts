@@ -159,20 +159,22 @@ const rpFilter: NodeCheck = {
   run: (s) => {
     if (!s.sysctl) return notChecked('rp-filter-secondary-enis', STATE_PATHS.sysctl);
     const all = Number(s.sysctl.value.get('net.ipv4.conf.all.rp_filter')?.value ?? 0);
+    // ENIs are eth<N> (AL2) or ens<N> (AL2023, Bottlerocket); the primary is the lowest number, as in mtu-consistency
+    const enis = [...s.sysctl.value].flatMap(([k, v]) => {
+      const m = /^net\.ipv4\.conf\.((?:eth|ens)(\d+))\.rp_filter$/.exec(k);
+      return m ? [{ name: m[1]!, n: Number(m[2]), v }] : [];
+    }).sort((a, b) => a.n - b.n);
+    const secondary = enis.slice(1);
     const f: NDraft[] = [];
-    let seen = 0;
-    for (const [k, v] of s.sysctl.value) {
-      const m = /^net\.ipv4\.conf\.eth([1-9]\d*)\.rp_filter$/.exec(k);
-      if (!m) continue;
-      seen++;
+    for (const { name, v } of secondary) {
       // the kernel uses the larger of conf.all and conf.<if>
       if (Math.max(all, Number(v.value)) === 1) f.push({
-        code: 'RpFilterStrict', title: `Strict reverse-path filtering on eth${m[1]}`, severity: 'warning', category: 'networking',
-        message: `rp_filter is strict (1) on secondary ENI eth${m[1]} (conf.all=${all}): replies to pods on this ENI can be dropped as martians.`,
+        code: 'RpFilterStrict', title: `Strict reverse-path filtering on ${name}`, severity: 'warning', category: 'networking',
+        message: `rp_filter is strict (1) on secondary ENI ${name} (conf.all=${all}, primary ${enis[0]!.name}): replies to pods on this ENI can be dropped as martians.`,
         evidence: [ev(s.sysctl.path, v.line, v.text)], remediation: 'Set rp_filter to 2 (loose) on secondary ENIs, as the VPC CNI expects.', sops: ['pod-to-pod-connectivity'],
       });
     }
-    return ran('rp-filter-secondary-enis', f, seen ? `${seen} secondary ENIs loose or off` : 'no secondary ENI in sysctls');
+    return ran('rp-filter-secondary-enis', f, secondary.length ? `${secondary.length} secondary ENIs loose or off` : 'no secondary ENI in sysctls');
   },
 };
 
