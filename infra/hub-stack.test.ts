@@ -2,9 +2,17 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { captureObjectKey, DEFAULT_CAPTURE_PREFIX } from '../operator/backends/ssm-capture.js';
+import { archivePrefix, SsmBundleIngest } from '../operator/backends/ssm-ingest.js';
+import type { BundleStore } from '../core/store/bundle-store.js';
+import type { CompiledCatalog } from '../core/rules/compiled-catalog.js';
 import { type HubConfigInput, HubConfigSchema } from './hub-config.js';
 import { HubStack } from './hub-stack.js';
+import { allows, statementsOf } from './policy-sim.js';
+import { RUNBOOK_ARCHIVE_PREFIX, SSM_CAPTURE_PREFIX } from './ssm-keys.js';
 
 const OIDC = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF';
 const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF';
@@ -163,6 +171,90 @@ describe('hub stack: SSM', () => {
   it('refuses IRSA without an OIDC provider ARN, and a malformed ARN', () => {
     expect(() => HubConfigSchema.parse({ identity: 'irsa' })).toThrow(/needs oidcProviderArn/);
     expect(() => HubConfigSchema.parse({ identity: 'irsa', oidcProviderArn: 'oidc.eks.x/id/1' })).toThrow(/OIDC provider ARN/);
+  });
+});
+
+describe('hub stack: SSM grants cover exactly what the operator and the runbook do (moto does not enforce IAM)', () => {
+  const INSTANCE = 'i-0123456789abcdef0';
+  // the key the runbook writes: LogDestination is a bucket name, the archive lands at its root
+  // (test/integration/operator-ssm.test.ts uploads the same shape)
+  const ARCHIVE = `eks_${INSTANCE}_2026-11-24_1200-UTC_0.7.8.tar.gz`;
+  const { stack, template } = synth({ clusterName: 'prod', ssmEnabled: true, nodeRoleArns: [NODE_ROLE], storePrefix: 'tenants/a' });
+  const id = (c: unknown) => stack.getLogicalId(c as CfnElement);
+  const bucket = `<${id(stack.storage.bucket.node.defaultChild)}.Arn>`;
+  const obj = (key: string) => `${bucket}/${key}`;
+  const keyArn = `<${id(stack.storage.key.node.defaultChild)}.Arn>`;
+  const viaS3 = { 'kms:ViaService': 's3.<AWS::Region>.<AWS::URLSuffix>' };
+  const operator = statementsOf(template, { logicalId: id(stack.operatorRole.node.defaultChild) });
+  const node = statementsOf(template, { name: 'eks-nodes-a' });
+
+  it('the operator and the CDK app agree on where SSM puts things', () => {
+    expect(DEFAULT_CAPTURE_PREFIX).toBe(SSM_CAPTURE_PREFIX);
+    expect(archivePrefix(INSTANCE).startsWith(RUNBOOK_ARCHIVE_PREFIX)).toBe(true);
+    expect(ARCHIVE.startsWith(archivePrefix(INSTANCE))).toBe(true);
+  });
+
+  it('the listing the operator really sends to find the archive is allowed, and an unprefixed listing is not', async () => {
+    const sent: { Prefix?: string }[] = [];
+    const s3 = { send: async (cmd: { input: { Prefix?: string } }) => (sent.push(cmd.input), { Contents: [], IsTruncated: false }) } as unknown as S3Client;
+    await new SsmBundleIngest({ s3, bucket: 'b', store: {} as BundleStore, catalog: {} as CompiledCatalog }).findArchive(INSTANCE, 0, {});
+    expect(sent).toHaveLength(1);
+    expect(allows(operator, 's3:ListBucket', bucket, { 's3:prefix': sent[0]!.Prefix ?? '' })).toBe(true);
+    expect(allows(operator, 's3:ListBucket', bucket, { 's3:prefix': '' })).toBe(false);
+    expect(allows(operator, 's3:ListBucket', bucket)).toBe(false);
+    expect(allows(operator, 's3:ListBucket', bucket, { 's3:prefix': 'tenants/a/bundles/' })).toBe(false);
+  });
+
+  it('the operator reads the archive and the SSM capture, and deletes neither (lifecycle rules expire them)', () => {
+    const capture = captureObjectKey(DEFAULT_CAPTURE_PREFIX, INSTANCE, 'cap-1');
+    for (const key of [ARCHIVE, capture]) {
+      expect(allows(operator, 's3:GetObject', obj(key))).toBe(true);
+      expect(allows(operator, 's3:DeleteObject', obj(key))).toBe(false);
+      expect(allows(operator, 's3:PutObject', obj(key))).toBe(false);
+    }
+  });
+
+  it('the operator ingests into bundles/ and captures/ under the store prefix, nowhere else, with the hub key through S3 only', () => {
+    for (const key of ['tenants/a/bundles/node-1/b1/files/kubelet/kubelet.log', 'tenants/a/captures/node-1/c1/000001.pcap']) {
+      expect(allows(operator, 's3:PutObject', obj(key))).toBe(true);
+      expect(allows(operator, 's3:AbortMultipartUpload', obj(key))).toBe(true);
+    }
+    // capture ingest reads chunk and capture.json back, drops a chunk that is not a pcap, and lists the capture
+    expect(allows(operator, 's3:GetObject', obj('tenants/a/captures/node-1/c1/capture.json'))).toBe(true);
+    expect(allows(operator, 's3:DeleteObject', obj('tenants/a/captures/node-1/c1/000001.pcap'))).toBe(true);
+    expect(allows(operator, 's3:ListBucket', bucket, { 's3:prefix': 'tenants/a/captures/node-1/' })).toBe(true);
+    for (const key of ['bundles/node-1/b1/manifest.json', 'tenants/a/baselines/prod/baseline.json', 'tenants/a/bundles/node-1/b1/x']) {
+      expect(allows(operator, 's3:DeleteObject', obj(key)) || allows(operator, 's3:GetObject', obj(key))).toBe(false);
+    }
+    expect(allows(operator, 's3:PutObject', obj('bundles/node-1/b1/manifest.json'))).toBe(false);
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(allows(operator, action, keyArn, viaS3)).toBe(true);
+      expect(allows(operator, action, keyArn)).toBe(false);
+    }
+    expect(allows(operator, 'kms:Encrypt', keyArn, viaS3)).toBe(false);
+  });
+
+  it('node roles may upload the archive where the runbook puts it and SSM captures, check the bucket is private, and nothing else', () => {
+    expect(allows(node, 's3:PutObject', obj(ARCHIVE))).toBe(true);
+    expect(allows(node, 's3:PutObject', obj(captureObjectKey(DEFAULT_CAPTURE_PREFIX, INSTANCE, 'cap-1')))).toBe(true);
+    expect(allows(node, 's3:PutObject', obj('tenants/a/bundles/node-1/b1/manifest.json'))).toBe(false);
+    expect(allows(node, 's3:GetObject', obj(ARCHIVE))).toBe(false);
+    expect(allows(node, 's3:GetBucketPolicyStatus', bucket)).toBe(true);
+    expect(allows(node, 's3:GetBucketAcl', bucket)).toBe(true);
+    // multipart uploads of large archives under SSE-KMS need Decrypt as well as GenerateDataKey
+    expect(allows(node, 'kms:GenerateDataKey', keyArn, viaS3) && allows(node, 'kms:Decrypt', keyArn, viaS3)).toBe(true);
+  });
+
+  it('expires what SSM drops at the bucket root, whatever the store prefix', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'tenants/a/bundles/' }),
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 7 }),
+          Match.objectLike({ Prefix: RUNBOOK_ARCHIVE_PREFIX, ExpirationInDays: 7 }),
+        ]),
+      },
+    });
   });
 });
 

@@ -91,10 +91,9 @@ export class HubStack extends Stack {
       })),
     );
 
-    const resultsPrefix = c.storePrefix ? `${c.storePrefix}/results/` : 'results/';
     if (c.ssmEnabled) {
       this.ssm = new SsmAccess(this, 'Ssm', {
-        operatorRole: this.operatorRole, bucket, key, resultsPrefix, clusterName, nodeRoleArns: c.nodeRoleArns,
+        operatorRole: this.operatorRole, bucket, key, storePrefix: c.storePrefix, clusterName, nodeRoleArns: c.nodeRoleArns,
       });
       // cluster_health shows each node's SSM ping status (serve --ssm-ping)
       this.hubRole.addToPolicy(new iam.PolicyStatement({ sid: 'SsmPingStatus', actions: ['ssm:DescribeInstanceInformation'], resources: ['*'] }));

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { checkovSkip } from './checkov-skip.js';
+import { RUNBOOK_ARCHIVE_PREFIX, SSM_RESULTS_PREFIX } from './ssm-keys.js';
 
 export interface HubStorageProps {
   /** alias suffix, e.g. the cluster name */
@@ -17,8 +18,9 @@ export interface HubStorageProps {
 }
 
 /**
- * The hub's store: one KMS key (rotated yearly) and one bucket laid out as DESIGN.md §3 — bundles/,
- * captures/, and results/ (where SSM Automation drops archives before ingest) — each prefix with its
+ * The hub's store: one KMS key (rotated yearly) and one bucket laid out as DESIGN.md §3 — bundles/
+ * and captures/ under the store prefix, and at the bucket root what SSM drops before the operator
+ * ingests it (the runbook's eks_i-… archives, captures below results/: ssm-keys.ts) — each with its
  * own expiry, plus an access-log bucket.
  */
 export class HubStorage extends Construct {
@@ -71,7 +73,9 @@ export class HubStorage extends Construct {
       lifecycleRules: [
         { id: 'bundles', prefix: at('bundles/'), expiration: Duration.days(p.bundleRetentionDays) },
         { id: 'captures', prefix: at('captures/'), expiration: Duration.days(p.captureRetentionDays) },
-        { id: 'results', prefix: at('results/'), expiration: Duration.days(p.resultRetentionDays) },
+        // SSM drops sit at the bucket root whatever the store prefix (ssm-keys.ts says why)
+        { id: 'results', prefix: SSM_RESULTS_PREFIX, expiration: Duration.days(p.resultRetentionDays) },
+        { id: 'runbook-archives', prefix: RUNBOOK_ARCHIVE_PREFIX, expiration: Duration.days(p.resultRetentionDays) },
         {
           id: 'noncurrent-and-incomplete',
           noncurrentVersionExpiration: Duration.days(p.noncurrentRetentionDays),

@@ -31,6 +31,8 @@ export class SdkSsmAutomation implements SsmAutomationPort {
 
   async start(region: string, instanceId: string, clientToken: string): Promise<string> {
     this.onStart?.();
+    // LogDestination is a bucket name, nothing more (the runbook has no key-prefix parameter): the
+    // archive lands at the bucket root as eks_<instance>_…, where infra/ssm-keys.ts grants and expires it
     const params: Record<string, string[]> = { EKSInstanceId: [instanceId], LogDestination: [this.o.bucket] };
     if (this.o.assumeRoleArn) params.AutomationAssumeRole = [this.o.assumeRoleArn];
     const r = await this.clients(region).send(new StartAutomationExecutionCommand({ DocumentName: SSM_DOCUMENT, Parameters: params, ClientToken: clientToken }));

@@ -4,10 +4,14 @@ import { ingestBundle, type IngestResult } from '../../core/ingest/ingest-bundle
 import type { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
 import type { BundleStore } from '../../core/store/bundle-store.js';
 
+/** Keys of one instance's runbook archives (the archive is named eks_<instance-id>_<time>_<version>.tar.gz). */
+export const archivePrefix = (instanceId: string) => `eks_${instanceId}_`;
+
 /**
  * What AWSSupport-CollectEKSInstanceLogs leaves behind: an eks-log-collector.sh archive in the
- * destination bucket whose name carries the instance id. Found by listing (the runbook's outputs
- * name the object only in some versions; when they do, that key wins), then streamed into ingest.
+ * root of the destination bucket (the runbook takes no key prefix), named eks_<instance-id>_<time>_<version>.tar.gz.
+ * Found by listing that instance's keys only (the runbook's outputs name the object only in some
+ * versions; when they do, that key wins), then streamed into ingest.
  */
 export class SsmBundleIngest {
   constructor(
@@ -24,7 +28,9 @@ export class SsmBundleIngest {
     let best: { key: string; at: number } | undefined;
     let token: string | undefined;
     do {
-      const page = await this.o.s3.send(new ListObjectsV2Command({ Bucket: this.o.bucket, ContinuationToken: token }));
+      // a prefixed listing: the operator's role may list only eks_i-* (infra/ssm-access.ts), and a
+      // bucket holding the whole store would otherwise be paged through on every poll
+      const page = await this.o.s3.send(new ListObjectsV2Command({ Bucket: this.o.bucket, Prefix: archivePrefix(instanceId), ContinuationToken: token }));
       for (const obj of page.Contents ?? []) {
         const at = obj.LastModified?.getTime() ?? 0;
         // one minute of slack: S3's LastModified and the start time come from different clocks
