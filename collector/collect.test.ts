@@ -295,6 +295,18 @@ describe('bad input', () => {
     expect(m.summary.skipped).toBe(5);
   });
 
+  it('an error no source runner expected fails that source only, with its reason, and the collection goes on', async () => {
+    const m = await collect({ sources: table([
+      { id: 'a', category: 'System', kind: 'command', output: 'x/a.txt', argv: ['echo', 'a'] },
+      // a file where this row needs a directory: its output cannot even be opened (mkdir: EEXIST)
+      { id: 'b', category: 'System', kind: 'command', output: 'x/a.txt/b.txt', argv: ['echo', 'b'] },
+      { id: 'c', category: 'System', kind: 'command', output: 'x/c.txt', argv: ['echo', 'c'] },
+    ]) });
+    expect(rec(m, 'b')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^unexpected error: EEXIST: file already exists, mkdir /) });
+    expect(rec(m, 'c').status).toBe('ok');
+    expect(m.stoppedEarly).toBeNull();
+  });
+
   it('output over the cap is cut at the cap: a command is stopped, a log keeps its newest lines', async () => {
     const r4 = join(dir, 'big-root');
     await mkdir(join(r4, 'var/log'), { recursive: true });

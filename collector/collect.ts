@@ -7,7 +7,8 @@ import { detectPlatform } from './host/platform.js';
 import type { ExecMode } from './host/run-command.js';
 import { ImdsClient } from './http-get.js';
 import { COLLECTOR_MANIFEST_PATH, type CollectorManifest, type SourceRecord, summarizeSources } from './manifest.js';
-import { runSource, type SourceContext } from './run-source.js';
+import { redactText } from './redact.js';
+import { isDiskFull, type Outcome, runSource, type SourceContext } from './run-source.js';
 import { loadSources, resolveCategories, selectSources, type Source } from './sources.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
@@ -55,8 +56,8 @@ export const COLLECT_DEFAULTS = {
 /**
  * Collects one node into `stagingDir` in the eks-log-collector.sh layout, one source at a time in
  * table order, and writes collector-manifest.json beside it. Nothing a source does is fatal: each
- * ends as a record with a status and reason. Stops early (recording why) at the deadline or when
- * the staging disk runs low.
+ * ends as a record with a status and reason, an error no runner expected included. Stops early
+ * (recording why) at the deadline, when the staging disk runs low, or when a write finds it full.
  */
 export async function collectNode(o: CollectOptions): Promise<CollectorManifest> {
   const now = o.now ?? Date.now;
@@ -95,9 +96,12 @@ export async function collectNode(o: CollectOptions): Promise<CollectorManifest>
       continue;
     }
     const t0 = now();
-    const r = await runSource(s, ctx);
+    const { diskFull, ...r } = await runSource(s, ctx).catch((err: unknown) => unexpected(s.id, err, o.log));
     records.push({ ...base, ...r, ms: now() - t0 });
     o.log.debug({ source: s.id, status: r.status, bytes: r.bytes, ms: now() - t0 }, 'Collected source');
+    // the free-space guard samples before each source; a write can still find the disk full (a
+    // file bigger than the room left, another writer on the node): nothing later would fit either
+    if (diskFull) stoppedEarly = { reason: 'disk-space', detail: `the staging disk under ${o.stagingDir} filled up while collecting ${s.id}` };
   }
   if (stoppedEarly) o.log.warn({ reason: stoppedEarly.reason, detail: stoppedEarly.detail }, 'Collection stopped early');
   const fact = async (rel: string) => {
@@ -127,4 +131,19 @@ export async function collectNode(o: CollectOptions): Promise<CollectorManifest>
   };
   await writeFile(join(o.stagingDir, COLLECTOR_MANIFEST_PATH), `${JSON.stringify(manifest, null, 1)}\n`);
   return manifest;
+}
+
+/**
+ * An error a source runner did not turn into a record (a bug, or an fs error nobody expected) fails
+ * that source only (DESIGN.md §8); it is logged as the bug it may be, and its message is redacted
+ * like any stderr before it reaches the manifest.
+ */
+function unexpected(id: string, err: unknown, log: Logger): Outcome {
+  const e = err as NodeJS.ErrnoException;
+  log.error({ source: id, err }, 'Source failed unexpectedly');
+  const msg = e?.message ?? String(err);
+  const code = e?.code ?? e?.name ?? 'Error';
+  // fs errors already lead with their code ("EEXIST: file already exists, mkdir …")
+  const why = redactText(msg.startsWith(code) ? msg : `${code}: ${msg}`).text.slice(0, 500);
+  return { status: 'failed', reason: `unexpected error: ${why}`, outputs: [], bytes: 0, redactions: 0, ...(isDiskFull(e?.code) ? { diskFull: true as const } : {}) };
 }

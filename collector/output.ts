@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 
@@ -9,15 +9,15 @@ import { Transform } from 'node:stream';
  * so "missing" stays distinguishable from "empty" for the analysis.
  */
 export class StagedOutput {
-  private constructor(readonly rel: string, readonly path: string, readonly stream: WriteStream, private readonly existed: boolean) {}
+  private constructor(readonly rel: string, readonly path: string, readonly stream: WriteStream, private readonly existed: boolean, private readonly sizeAtOpen: number) {}
 
   static async open(stagingDir: string, rel: string, header?: string): Promise<StagedOutput> {
     const path = join(stagingDir, rel);
     await mkdir(dirname(path), { recursive: true });
-    const existed = await stat(path).then(() => true, () => false);
+    const size = await stat(path).then((s) => s.size, () => -1);
     const stream = createWriteStream(path, { flags: 'a' });
     if (header !== undefined) stream.write(`${header}\n`);
-    return new StagedOutput(rel, path, stream, existed);
+    return new StagedOutput(rel, path, stream, size >= 0, Math.max(0, size));
   }
 
   /** Waits for the stream to be flushed (the pipeline that fed it ended it), or ends it. */
@@ -30,6 +30,17 @@ export class StagedOutput {
         this.stream.once('error', () => res());
       });
     }
+  }
+
+  /**
+   * Undoes this source's writes: back to the size the file had when opened (rows sharing a file keep
+   * theirs), or removed if this source created it. Used when the staging disk filled mid-write: a
+   * cut copy is worth less than the room the collector manifest needs to be written at all.
+   */
+  async discard(): Promise<void> {
+    await this.close();
+    if (this.existed) await truncate(this.path, this.sizeAtOpen).catch(() => undefined);
+    else await unlink(this.path).catch(() => undefined);
   }
 
   /** Removes the file if this source created it and the host gave us nothing. */

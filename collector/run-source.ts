@@ -29,7 +29,13 @@ export interface SourceContext {
   redactions: Map<string, number>;
 }
 
-type Outcome = Omit<SourceRecord, 'id' | 'category' | 'kind' | 'ms'>;
+/** A source's record; `diskFull` (never written to the manifest) tells collect.ts to stop the collection. */
+export type Outcome = Omit<SourceRecord, 'id' | 'category' | 'kind' | 'ms'> & { diskFull?: true };
+
+/** The staging filesystem (or the collector's quota on it) is full: nothing after this can be written either. */
+export const isDiskFull = (code: string | undefined): boolean => code === 'ENOSPC' || code === 'EDQUOT';
+const diskFullReason = (code: string, what: string, wrote = true) =>
+  `the staging disk is full (${code}) while ${wrote ? 'writing' : 'creating'} ${what}${wrote ? ': the partial copy was removed to leave room for the collector manifest' : ''}`;
 
 const RANK: Record<SourceStatus, number> = { ok: 0, skipped: 1, missing: 2, truncated: 3, failed: 4, timeout: 5 };
 
@@ -51,8 +57,8 @@ async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Out
   const max = s.maxBytes ?? ctx.maxBytes;
   if (s.paths) {
     for (const p of s.paths) {
-      const r = await copyHostFile(ctx, p, s.output!, max);
-      if (r.status === 'missing' && r.bytes === 0 && !r.exists) continue;
+      const { exists, ...r } = await copyHostFile(ctx, p, s.output!, max);
+      if (r.status === 'missing' && r.bytes === 0 && !exists) continue;
       return r;
     }
     return { status: 'missing', reason: `none of ${s.paths.join(', ')} exists`, outputs: [], bytes: 0, redactions: 0 };
@@ -80,6 +86,10 @@ async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Out
     out.bytes += r.bytes;
     out.redactions += r.redactions;
     if (r.status !== 'ok') worsen(out, r.status, problems, r.reason ?? r.status);
+    if (r.diskFull) {
+      out.diskFull = true;
+      break;
+    }
   }
   if (listing.capped) problems.push(`only the first ${listing.files.length} files were listed`);
   if (problems.length) out.reason = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
@@ -108,7 +118,15 @@ async function copyHostFile(ctx: SourceContext, hostPath: string, rel: string, m
     return { status: err.kind === 'missing' ? 'missing' : 'failed', reason: err.message, outputs: [], bytes: 0, redactions: 0, exists: err.kind !== 'missing' };
   }
   const { fh, size } = opened;
-  const out = await StagedOutput.open(ctx.stagingDir, rel);
+  let out: StagedOutput;
+  try {
+    out = await StagedOutput.open(ctx.stagingDir, rel);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isDiskFull(code)) return { status: 'failed', reason: diskFullReason(code!, rel, false), outputs: [], bytes: 0, redactions: 0, diskFull: true };
+    throw err;
+  }
   const red = new RedactStream();
   let capped = false;
   const signal = AbortSignal.timeout(remaining(ctx));
@@ -137,6 +155,10 @@ async function copyHostFile(ctx: SourceContext, hostPath: string, rel: string, m
   } catch (err) {
     await out.close();
     const e = err as NodeJS.ErrnoException;
+    if (isDiskFull(e.code)) {
+      await out.discard();
+      return { status: 'failed', reason: `${diskFullReason(e.code!, rel)} (from ${hostPath})`, outputs: [], bytes: 0, redactions: 0, diskFull: true };
+    }
     countRedactions(ctx, rel, red.count);
     if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: 'timeout', reason: `copying ${hostPath} hit the collection deadline`, outputs: [rel], bytes: 0, redactions: red.count };
     if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') return { status: 'failed', reason: `${hostPath} is not a valid gzip file`, outputs: [rel], bytes: 0, redactions: red.count };
@@ -160,13 +182,28 @@ async function runCommandSource(s: CommandSourceSpec, ctx: SourceContext): Promi
     const argv = s.argv.map(sub);
     if (s.journal) argv.push('--since', `@${Math.floor(ctx.window.sinceMs / 1000)}`, '--until', `@${Math.ceil(ctx.window.untilMs / 1000)}`);
     const rel = sub(s.output);
-    const file = await StagedOutput.open(ctx.stagingDir, rel, s.header);
+    let file: StagedOutput;
+    try {
+      file = await StagedOutput.open(ctx.stagingDir, rel, s.header);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!isDiskFull(code)) throw err;
+      worsen(out, 'failed', problems, diskFullReason(code!, rel, false));
+      out.diskFull = true;
+      break;
+    }
     const red = new RedactStream();
     const r = await runCommand(argv, file.stream, {
       ...ctx.exec, through: [red],
       timeoutMs: Math.min(s.timeoutMs ?? ctx.commandTimeoutMs, remaining(ctx)),
       maxBytes: s.maxBytes ?? ctx.maxBytes,
     });
+    if (isDiskFull(r.sinkError)) {
+      await file.discard();
+      worsen(out, 'failed', problems, `${diskFullReason(r.sinkError!, rel)} (output of ${argv[0]})`);
+      out.diskFull = true;
+      break;
+    }
     const dropped = await file.dropIfNothing(r.bytes);
     if (!dropped) out.outputs.push(rel);
     countRedactions(ctx, rel, red.count);
@@ -188,7 +225,15 @@ async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Out
   const timeoutMs = Math.min(s.timeoutMs ?? ctx.httpTimeoutMs, remaining(ctx));
   const res = s.imds ? await ctx.imds.get(s.url) : await httpRequest(s.url, { timeoutMs });
   if (!res.ok) return { status: res.status, reason: res.reason, outputs: [], bytes: 0, redactions: 0 };
-  const out = await StagedOutput.open(ctx.stagingDir, s.output);
+  let out: StagedOutput;
+  try {
+    out = await StagedOutput.open(ctx.stagingDir, s.output);
+  } catch (err) {
+    (res.body as Readable).destroy();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isDiskFull(code)) return { status: 'failed', reason: diskFullReason(code!, s.output, false), outputs: [], bytes: 0, redactions: 0, diskFull: true };
+    throw err;
+  }
   const red = new RedactStream();
   let capped = false;
   const cap = capStream(s.maxBytes ?? ctx.maxBytes, () => (capped = true));
@@ -196,7 +241,11 @@ async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Out
     await pipeline([res.body as Readable, cap, red, out.stream], { signal: AbortSignal.timeout(remaining(ctx)) });
   } catch (err) {
     await out.close();
-    const e = err as Error;
+    const e = err as NodeJS.ErrnoException;
+    if (isDiskFull(e.code)) {
+      await out.discard();
+      return { status: 'failed', reason: diskFullReason(e.code!, s.output), outputs: [], bytes: 0, redactions: 0, diskFull: true };
+    }
     if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: 'timeout', reason: `reading ${s.imds ? 'IMDS' : s.url} hit the collection deadline`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
     return { status: 'failed', reason: `reading ${s.imds ? 'IMDS' : s.url}: ${e.message}`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
   }

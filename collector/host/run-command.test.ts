@@ -36,6 +36,15 @@ describe('runCommand', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
+  it('when our sink fails (a full disk), it returns failed with sinkError instead of throwing, and stops the command', async () => {
+    const t0 = Date.now();
+    const full = new Writable({ write(_c, _e, cb) { cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })); } });
+    const r = await runCommand(['sh', '-c', 'echo x; sleep 30'], full, { ...local, timeoutMs: 20_000 });
+    expect(r).toMatchObject({ status: 'failed', sinkError: 'ENOSPC', reason: 'writing the output of sh failed: ENOSPC' });
+    // killed when the write failed, not left to its 20 s timeout
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
   it('when output exceeds the cap, it keeps exactly the cap, stops the command and says truncated', async () => {
     const s = sink();
     const t0 = Date.now();

@@ -25,6 +25,8 @@ export interface CommandResult {
   /** the end of stderr, for the manifest's reason (the caller redacts it) */
   stderrTail: string;
   reason?: string;
+  /** set when writing our side failed (ENOSPC: the staging disk is full); the caller decides what that stops */
+  sinkError?: string;
 }
 
 // The same PATH on every host we support, so a command is found whatever the caller's env holds.
@@ -33,7 +35,8 @@ const HOST_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 /**
  * Runs one argv with its stdout streamed through `through` into `sink` (with back-pressure), at most `maxBytes` of it,
  * for at most `timeoutMs`. The child leads its own process group so a timeout or the cap kills it
- * and everything it forked. Never throws for a failing command: the result says what happened.
+ * and everything it forked. Never throws, for a failing command nor for a failing sink: the result
+ * says what happened, and `sinkError` tells the caller its own disk or file broke.
  */
 export async function runCommand(argv: readonly string[], sink: Writable, o: ExecMode & { timeoutMs: number; maxBytes: number; through?: Transform[] }): Promise<CommandResult> {
   const full = hostArgv(argv, o);
@@ -71,12 +74,19 @@ export async function runCommand(argv: readonly string[], sink: Writable, o: Exe
   } catch (err) {
     streamError = err as NodeJS.ErrnoException;
   }
+  // a failing sink (disk full, closed file) is ours to report; a stdout cut by the kill is not.
+  // The command then has nowhere to write: stop it rather than wait for its timeout.
+  const ours = streamError && !timedOut && !cap.capped && streamError.code !== 'ERR_STREAM_PREMATURE_CLOSE' ? streamError : undefined;
+  if (ours) killGroup();
   // the timer runs until the process is gone: one that closes stdout and lingers is killed too
   const { code, signal } = await exited;
   clearTimeout(timer);
-  // a failing sink (disk full, closed file) is ours to report; a stdout cut by the kill is not
-  if (streamError && !spawnError && !timedOut && !cap.capped && streamError.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw streamError;
+  const sinkFailed = spawnError ? undefined : ours;
   const base = { bytes: cap.bytes, exitCode: code, signal, stderrTail: stderr.trim() };
+  if (sinkFailed) {
+    const why = sinkFailed.code ?? sinkFailed.message;
+    return { ...base, status: 'failed', reason: `writing the output of ${argv[0]} failed: ${why}`, sinkError: why };
+  }
   if (spawnError) {
     return spawnError.code === 'ENOENT'
       ? { ...base, status: 'missing', reason: `command not found: ${full[0]}` }
