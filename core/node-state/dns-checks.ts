@@ -1,4 +1,4 @@
-import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
+import { ev, type NDraft, type NodeCheck, notChecked, ran, wholeFile } from './finding.js';
 import { STATE_PATHS } from './state.js';
 
 /** The node's resolv.conf: what kubelet hands to Default-policy pods and what the node itself uses. */
@@ -10,10 +10,12 @@ const resolvConf: NodeCheck = {
     const { path, value: r } = s.resolv;
     const sops = ['dns-resolution'];
     const f: NDraft[] = [];
-    if (r.nameservers.length === 0) f.push({
+    // a nameserver line may follow the cut of a file the collector capped: absence is not judged then
+    const cut = s.truncated?.has(path) ?? false;
+    if (r.nameservers.length === 0 && !cut) f.push({
       code: 'ResolvConfNoNameserver', title: 'resolv.conf has no nameserver', severity: 'high', category: 'dns',
       message: 'The node resolv.conf lists no nameserver: name resolution on the node (and in Default-DNS-policy pods) falls back to localhost and fails.',
-      evidence: [], remediation: 'Restore the VPC resolver (the .2 address or 169.254.169.253) via DHCP options / systemd-resolved.', sops,
+      evidence: [wholeFile(path, 'no nameserver line')], remediation: 'Restore the VPC resolver (the .2 address or 169.254.169.253) via DHCP options / systemd-resolved.', sops,
     });
     if (r.search && r.search.domains.length > t.dns.max_search_domains) f.push({
       code: 'ResolvConfTooManySearchDomains', title: `resolv.conf has ${r.search.domains.length} search domains`, severity: 'warning', category: 'dns',
@@ -25,6 +27,10 @@ const resolvConf: NodeCheck = {
       message: `ndots:${r.ndots.value}: every name with fewer dots is tried against each search domain first, multiplying DNS queries (NXDOMAIN noise, conntrack load).`,
       evidence: [ev(path, r.ndots.line, r.ndots.text)], remediation: 'Use fully qualified names (trailing dot) for external hosts or set dnsConfig ndots lower for chatty pods.', sops,
     });
+    if (r.nameservers.length === 0 && cut) {
+      const why = `nameserver absence not judged: ${path} was cut at the collector size cap`;
+      return f.length ? { check: 'resolv-conf', status: 'problem', reason: why, findings: f } : { check: 'resolv-conf', status: 'not-checked', reason: `not checked: ${why}`, findings: [] };
+    }
     return ran('resolv-conf', f, `${r.nameservers.length} nameservers`);
   },
 };

@@ -4,7 +4,7 @@ export type NCategory = 'networking' | 'storage' | 'dns';
 
 export interface NEvidence {
   path: string;
-  /** 1-based line in the bundle file */
+  /** 1-based line in the bundle file; 0 when the finding rests on the whole file (something absent from it) */
   line: number;
   text: string;
 }
@@ -40,6 +40,9 @@ export interface CheckResult {
 
 /** Evidence lines are cut like log samples, so one hostile line cannot bloat an answer. */
 export const ev = (path: string, line: number, text: string): NEvidence => ({ path, line, text: text.slice(0, 500) });
+
+/** Evidence of an absence: no line shows what is missing, so it points at the whole file that was read to its end. */
+export const wholeFile = (path: string, text: string): NEvidence => ev(path, 0, text);
 
 export const notChecked = (check: string, file: string): CheckResult => ({ check, status: 'not-checked', reason: `not checked: ${file} missing`, findings: [] });
 

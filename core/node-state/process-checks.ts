@@ -1,4 +1,4 @@
-import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
+import { ev, type NDraft, type NodeCheck, notChecked, ran, wholeFile } from './finding.js';
 import { DAEMONS, type Daemon } from './ps.js';
 import type { NodeState } from './state.js';
 import { STATE_PATHS } from './state.js';
@@ -41,7 +41,7 @@ const daemons: NodeCheck = {
         f.push({
           code: r.code, title: `${d} is not running`, severity: r.severity, category: d === 'aws-k8s-agent' ? 'networking' : 'storage',
           message: `No ${d} process among the ${ps.rows} rows of ${path} (a full host listing): ${r.why}.`,
-          evidence: [], remediation: r.fix, sops: r.sops,
+          evidence: [wholeFile(path, `no ${d} process among ${ps.rows} rows`)], remediation: r.fix, sops: r.sops,
         });
         continue;
       }

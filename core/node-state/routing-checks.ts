@@ -1,4 +1,4 @@
-import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
+import { ev, type NDraft, type NodeCheck, notChecked, ran, wholeFile } from './finding.js';
 import { podIps } from './pod-ips.js';
 import { STATE_PATHS } from './state.js';
 
@@ -39,10 +39,11 @@ const kubeProxy: NodeCheck = {
     const k = value.kube;
     const f: NDraft[] = [];
     if (!svc) {
+      const natPath = [...(value.tables.get('nat')?.values() ?? [])].find((c) => c.path)?.path ?? path;
       f.push({
         code: 'KubeProxyNoServicesChain', title: 'No KUBE-SERVICES chain in the nat table', severity: 'warning', category: 'networking',
         message: `iptables-save (${value.rules} rules, read to the end) has no nat KUBE-SERVICES chain: kube-proxy is not running in iptables mode (ipvs or a kube-proxy replacement), or not running at all.`,
-        evidence: [], remediation: 'Check the kube-proxy pod on this node and its mode; with iptables mode, restart it and read its log.', sops: KUBE_PROXY_SOPS,
+        evidence: [wholeFile(natPath, 'no KUBE-SERVICES chain in the nat table (read whole)')], remediation: 'Check the kube-proxy pod on this node and its mode; with iptables mode, restart it and read its log.', sops: KUBE_PROXY_SOPS,
       });
     } else if (k.svcChains === 0 && k.svcJumps === 0) {
       f.push({
@@ -99,10 +100,12 @@ const defaultRoute: NodeCheck = {
   run: (s) => {
     if (!s.routes) return notChecked('default-route', STATE_PATHS.routes);
     const ok = s.routes.value.some((r) => r.dest === 'default' && r.table === 'main' && r.type === 'unicast');
+    // the default route may be further down a listing cut at the size cap
+    if (!ok && s.truncated?.has(s.routes.path)) return { check: 'default-route', status: 'not-checked', reason: `not checked: ${s.routes.path} was cut at the collector size cap before any default route`, findings: [] };
     return ran('default-route', ok ? [] : [{
       code: 'NoDefaultRoute', title: 'No default route in the main routing table', severity: 'critical', category: 'networking',
       message: `ip route show table all lists ${s.routes.value.length} routes and none is a default route of the main table.`,
-      evidence: [], remediation: 'Restore the default route via the subnet gateway on eth0 (networkd/DHCP configuration) and find what removed it.', sops: ['general-troubleshooting', 'service-connectivity'],
+      evidence: [wholeFile(s.routes.path, `no default route of the main table among ${s.routes.value.length} routes`)], remediation: 'Restore the default route via the subnet gateway on eth0 (networkd/DHCP configuration) and find what removed it.', sops: ['general-troubleshooting', 'service-connectivity'],
     }]);
   },
 };
@@ -115,9 +118,6 @@ const podRoutes: NodeCheck = {
     const name = 'pod-ip-rules-routes';
     if (!s.rules) return notChecked(name, STATE_PATHS.rules);
     if (!s.routes) return notChecked(name, STATE_PATHS.routes);
-    // a rule or route missing from a cut listing may be further down
-    const cut = [s.rules.path, s.routes.path].find((p) => s.truncated?.has(p));
-    if (cut) return { check: name, status: 'not-checked', reason: `not checked: ${cut} was cut at the collector size cap`, findings: [] };
     const { ips, sources } = podIps(s);
     // no source naming a pod IP is not "every pod IP is routed": pods.json may be only IPAMD's command list
     if (ips.length === 0) {
@@ -127,6 +127,9 @@ const podRoutes: NodeCheck = {
     const ruleTo = new Set(s.rules.value.map((r) => bare(r.to)));
     const hostRoute = new Set(s.routes.value.filter((r) => r.table === 'main' && r.dev).map((r) => bare(r.dest)));
     const missing = ips.filter((p) => !ruleTo.has(p.ip) || !hostRoute.has(p.ip));
+    // a rule or route missing from a listing cut at the size cap may be further down; found ones are found
+    const cut = [s.rules.path, s.routes.path].find((p) => s.truncated?.has(p));
+    if (missing.length && cut) return { check: name, status: 'not-checked', reason: `not checked: ${missing.length} pod IPs lack a rule or route in what was read, but ${cut} was cut at the collector size cap`, findings: [] };
     return ran(name, missing.length ? [{
       code: 'PodRouteMissing', title: 'Pod IPs without their ip rule or host route', severity: 'high', category: 'networking',
       message: `${missing.length} of ${ips.length} pod IPs known to IPAMD (${sources.join(', ')}) lack the VPC CNI ip rule ("to <ip>") or host route ("<ip> dev eni…"): ${missing.slice(0, 5).map((p) => `${p.name} ${p.ip} (${ruleTo.has(p.ip) ? 'no route' : hostRoute.has(p.ip) ? 'no rule' : 'no rule, no route'})`).join(', ')}.`,
