@@ -199,9 +199,10 @@ program
   .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster')
   .option('--gateway-target-url <url>', "https URL of the chart's Ingress the gateway forwards to")
   .option('--kube-context <ctx>', 'kubeconfig context of the cluster')
+  .option('--image <ref>', "image for every component, repository:tag or repository@sha256:… (e.g. the Dockerfile built and pushed to ECR); default: the chart's image")
   .option('--yes', 'non-interactive: ask nothing, approve IAM changes')
   .option('--dry-run', 'print the commands instead of running them')
-  .action(async (o: { region?: string; cluster?: string; identity?: 'irsa' | 'pod-identity'; ssm?: boolean; nodeRole?: string[]; namespace: string; release: string; gateway?: boolean; gatewayTargetUrl?: string; kubeContext?: string; yes?: boolean; dryRun?: boolean }, cmd: Command) => {
+  .action(async (o: { region?: string; cluster?: string; identity?: 'irsa' | 'pod-identity'; ssm?: boolean; nodeRole?: string[]; namespace: string; release: string; gateway?: boolean; gatewayTargetUrl?: string; kubeContext?: string; image?: string; yes?: boolean; dryRun?: boolean }, cmd: Command) => {
     // commander defaults --ssm/--no-ssm to true; only an explicit flag counts as an answer.
     const ssm = cmd.getOptionValueSource('ssm') === 'cli' ? o.ssm : undefined;
     process.exitCode = await runDeploy({ ...o, ssm, interactive: !o.yes && process.stdin.isTTY === true }, log);

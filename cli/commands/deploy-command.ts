@@ -24,6 +24,8 @@ export interface DeployOptions {
   gateway?: boolean;
   gatewayTargetUrl?: string;
   kubeContext?: string;
+  /** image reference for every component (the chart's image.repository/tag or digest) */
+  image?: string;
   yes?: boolean;
   dryRun?: boolean;
   /** prompt for what flags leave open (default when stdin is a terminal and --yes is not given) */
@@ -123,7 +125,7 @@ export async function resolveChoices(o: DeployOptions, c: DiscoveryClients, ask:
   return {
     region, cluster, identity, oidcProviderArn: info.oidcProviderArn, ssmEnabled, nodeRoleArns,
     namespace: o.namespace, release: o.release, gateway: o.gateway ?? false, gatewayTargetUrl: o.gatewayTargetUrl,
-    kubeContext: o.kubeContext, approve: o.yes ?? false,
+    kubeContext: o.kubeContext, image: o.image, approve: o.yes ?? false,
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlan } from '../../cli/commands/deploy-command.js';
-import { buildDeployPlan, type DeployChoices, namespaceManifest } from './plan.js';
+import { buildDeployPlan, type DeployChoices, imageValues, namespaceManifest } from './plan.js';
 
 const choices: DeployChoices = {
   region: 'eu-west-1', cluster: 'prod', identity: 'irsa',
@@ -13,7 +13,7 @@ const exec = (p: ReturnType<typeof buildDeployPlan>) => p.steps.filter((s) => s.
 
 describe('deploy plan', () => {
   it('deploys the hub stack with every choice as CDK context, in the chosen region', () => {
-    const [cdk] = exec(buildDeployPlan(choices, paths));
+    const [, cdk] = exec(buildDeployPlan(choices, paths));
     expect(cdk?.env).toEqual({ AWS_REGION: 'eu-west-1' });
     const argv = cdk?.argv ?? [];
     expect(argv.slice(0, 3)).toEqual(['/repo/node_modules/.bin/cdk', 'deploy', 'EksNodeLogMcpHub-prod']);
@@ -26,25 +26,53 @@ describe('deploy plan', () => {
     expect(argv).toContain('--outputs-file');
     // IAM changes need an explicit approval unless --yes was given.
     expect(argv[argv.indexOf('--require-approval') + 1]).toBe('broadening');
-    expect(exec(buildDeployPlan({ ...choices, approve: true }, paths))[0]?.argv).toContain('never');
+    expect(exec(buildDeployPlan({ ...choices, approve: true }, paths))[1]?.argv).toContain('never');
   });
 
   it('renders values from the outputs before installing the chart with them', () => {
     const plan = buildDeployPlan({ ...choices, kubeContext: 'prod-admin' }, paths);
-    expect(plan.steps.map((s) => s.kind)).toEqual(['exec', 'render-values', 'write-namespace', 'exec', 'exec']);
-    const helm = plan.steps[4];
+    expect(plan.steps.map((s) => s.kind)).toEqual(['exec', 'exec', 'render-values', 'write-namespace', 'exec', 'exec']);
+    const helm = plan.steps[5];
     expect(helm?.kind === 'exec' && helm.argv).toEqual([
       'helm', 'upgrade', '--install', 'nlm', '/repo/charts/eks-node-log-mcp', '--namespace', 'obs',
       '--kube-context', 'prod-admin', '-f', '/tmp/enlm-x/hub-values.yaml',
     ]);
-    const values = plan.steps[1];
+    const values = plan.steps[2];
     expect(values?.kind === 'render-values' && values.outputsFile).toBe('/tmp/enlm-x/hub-outputs.json');
   });
 
   it('leaves out the OIDC provider with Pod Identity and node roles without SSM', () => {
-    const [cdk] = exec(buildDeployPlan({ ...choices, identity: 'pod-identity', ssmEnabled: false, nodeRoleArns: [] }, paths));
+    const [, cdk] = exec(buildDeployPlan({ ...choices, identity: 'pod-identity', ssmEnabled: false, nodeRoleArns: [] }, paths));
     expect(cdk?.argv.join(' ')).not.toMatch(/oidcProviderArn|nodeRoleArns/);
     expect(cdk?.argv).toContain('ssmEnabled=false');
+  });
+
+  it('bootstraps CDK in the chosen region first, with the same app and context as the deploy', () => {
+    const [bootstrap, cdk] = exec(buildDeployPlan(choices, paths));
+    expect(bootstrap?.argv.slice(0, 2)).toEqual(['/repo/node_modules/.bin/cdk', 'bootstrap']);
+    expect(bootstrap?.env).toEqual({ AWS_REGION: 'eu-west-1' });
+    const appAndContext = (argv: string[]) => argv.filter((a, i) => ['--app', '-c'].includes(argv[i - 1] ?? '') || a === '--app' || a === '-c');
+    expect(appAndContext(bootstrap?.argv ?? [])).toEqual(appAndContext(cdk?.argv ?? []));
+    expect(bootstrap?.argv).not.toContain('--outputs-file');
+  });
+
+  it('installs the chart with the image given (tag or digest), after the values file so it wins', () => {
+    const helmOf = (image?: string) => exec(buildDeployPlan({ ...choices, image }, paths)).at(-1)?.argv ?? [];
+    const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/eks-node-log-mcp';
+    expect(helmOf(`${ecr}:0.1.0`).slice(-4)).toEqual(['--set', `image.repository=${ecr}`, '--set', 'image.tag=0.1.0']);
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(helmOf(`${ecr}@${digest}`).slice(-4)).toEqual(['--set', `image.repository=${ecr}`, '--set', `image.digest=${digest}`]);
+    expect(helmOf().join(' ')).not.toContain('image.');
+    const argv = helmOf(`${ecr}:0.1.0`);
+    expect(argv.indexOf('-f')).toBeLessThan(argv.indexOf('--set'));
+  });
+
+  it('reads a registry port as part of the repository and refuses what helm --set would split', () => {
+    expect(imageValues('registry.local:5000/enlm')).toEqual({ repository: 'registry.local:5000/enlm' });
+    expect(imageValues('registry.local:5000/enlm:dev')).toEqual({ repository: 'registry.local:5000/enlm', tag: 'dev' });
+    expect(() => imageValues('repo:1,image.pullPolicy=Always')).toThrow(/tag/);
+    expect(() => imageValues('repo,x=y')).toThrow(/repository/);
+    expect(() => imageValues('repo@sha256:short')).toThrow(/digest/);
   });
 
   it('refuses IRSA without an OIDC provider and node roles without SSM', () => {
@@ -58,7 +86,8 @@ describe('deploy plan', () => {
 
   it('prints the plan shell-quoted, one numbered step per command', () => {
     const text = formatPlan(buildDeployPlan(choices, paths));
-    expect(text).toContain('# 1. Deploy the hub stack EksNodeLogMcpHub-prod in eu-west-1');
+    expect(text).toContain('# 1. Bootstrap CDK in eu-west-1');
+    expect(text).toContain('# 2. Deploy the hub stack EksNodeLogMcpHub-prod in eu-west-1');
     expect(text).toContain("--app '/repo/node_modules/.bin/node /repo/dist/infra/app.js'");
     expect(text).toMatch(/^AWS_REGION=eu-west-1 \/repo\/node_modules\/\.bin\/cdk deploy/m);
   });

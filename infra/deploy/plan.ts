@@ -15,8 +15,34 @@ export interface DeployChoices {
   gateway: boolean;
   gatewayTargetUrl?: string;
   kubeContext?: string;
+  /**
+   * The image every component runs (`repository:tag` or `repository@sha256:…`), e.g. the one built
+   * from the Dockerfile and pushed to ECR. Absent: the chart's default image.
+   */
+  image?: string;
   /** skip CDK's interactive approval of IAM changes */
   approve: boolean;
+}
+
+/**
+ * Splits an image reference into the chart's image values. The tag is the part after the last ':'
+ * that follows the last '/', so a registry port (`host:5000/repo`) is not mistaken for a tag. Each
+ * part is checked because it goes into `helm --set`, which would read a ',' or '=' as more values.
+ */
+export function imageValues(ref: string): { repository: string; tag?: string; digest?: string } {
+  const at = ref.indexOf('@');
+  if (at >= 0) {
+    const digest = ref.slice(at + 1);
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`image digest must be sha256:<64 hex>, got ${digest}`);
+    return { repository: ref.slice(0, at), digest };
+  }
+  const colon = ref.lastIndexOf(':');
+  const tagged = colon > ref.lastIndexOf('/');
+  const repository = tagged ? ref.slice(0, colon) : ref;
+  const tag = tagged ? ref.slice(colon + 1) : undefined;
+  if (!/^[a-z0-9]+([._:/-][a-z0-9]+)*$/.test(repository)) throw new Error(`not an image repository: ${repository}`);
+  if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new Error(`not an image tag: ${tag}`);
+  return { repository, ...(tag ? { tag } : {}) };
 }
 
 export interface DeployPaths {
@@ -40,7 +66,7 @@ export function stackNameFor(cluster: string): string {
 }
 
 /**
- * The deploy as data: CDK deploy of the hub, values rendered from its outputs, the namespace (with
+ * The deploy as data: CDK bootstrap and deploy of the hub, values rendered from its outputs, the namespace (with
  * the Pod Security label the privileged agent needs), then `helm upgrade --install`. Every command
  * is an argv array (never a shell line); `--dry-run` prints this plan, a real run executes it.
  */
@@ -56,11 +82,9 @@ export function buildDeployPlan(c: DeployChoices, p: DeployPaths): DeployPlan {
   const helmKube = c.kubeContext ? ['--kube-context', c.kubeContext] : [];
   const node = join(p.repoRoot, 'node_modules', '.bin', 'node');
 
-  const cdk: string[] = [
-    join(p.repoRoot, 'node_modules', '.bin', 'cdk'), 'deploy', stackName,
-    '--app', `${node} ${join(p.repoRoot, 'dist', 'infra', 'app.js')}`,
-    '--require-approval', c.approve ? 'never' : 'broadening',
-    '--outputs-file', outputsFile,
+  const cdkBin = join(p.repoRoot, 'node_modules', '.bin', 'cdk');
+  const app = ['--app', `${node} ${join(p.repoRoot, 'dist', 'infra', 'app.js')}`];
+  const context = [
     ...ctx('stackName', stackName),
     ...ctx('clusterName', c.cluster),
     ...ctx('namespace', c.namespace),
@@ -72,9 +96,17 @@ export function buildDeployPlan(c: DeployChoices, p: DeployPaths): DeployPlan {
     ...ctx('gateway', String(c.gateway)),
     ...ctx('gatewayTargetUrl', c.gatewayTargetUrl),
   ];
+  // The stack is env-agnostic, so bootstrap resolves the account from the caller's credentials and
+  // the region from AWS_REGION; it is idempotent (a bootstrapped environment is left as it is).
+  const bootstrap = [cdkBin, 'bootstrap', ...app, ...context];
+  const cdk = [cdkBin, 'deploy', stackName, ...app, '--require-approval', c.approve ? 'never' : 'broadening', '--outputs-file', outputsFile, ...context];
+  const img = c.image ? imageValues(c.image) : undefined;
+  // --set after -f: the image chosen here wins over anything in the values file
+  const imageSets = img ? Object.entries(img).flatMap(([k, v]) => ['--set', `image.${k}=${v}`]) : [];
   return {
     stackName,
     steps: [
+      { kind: 'exec', title: `Bootstrap CDK in ${c.region} (once per account and region; no change when done)`, argv: bootstrap, env: { AWS_REGION: c.region } },
       { kind: 'exec', title: `Deploy the hub stack ${stackName} in ${c.region}`, argv: cdk, env: { AWS_REGION: c.region } },
       { kind: 'render-values', title: 'Render Helm values from the stack outputs', outputsFile, stackName, valuesFile },
       { kind: 'write-namespace', title: `Namespace ${c.namespace} (Pod Security: privileged, for the node agent)`, path: nsFile, namespace: c.namespace },
@@ -84,7 +116,7 @@ export function buildDeployPlan(c: DeployChoices, p: DeployPaths): DeployPlan {
         title: `Install the chart as release ${c.release}`,
         argv: [
           'helm', 'upgrade', '--install', c.release, join(p.repoRoot, 'charts', 'eks-node-log-mcp'),
-          '--namespace', c.namespace, ...helmKube, '-f', valuesFile,
+          '--namespace', c.namespace, ...helmKube, '-f', valuesFile, ...imageSets,
         ],
       },
     ],
