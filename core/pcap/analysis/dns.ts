@@ -25,7 +25,8 @@ export class DnsModule implements AnalysisModule {
   unmatched = 0;
   pendingAtEnd = 0;
   searchExpansion = 0;
-  readonly rcodes: Record<string, number> = {};
+  /** seeded with the rcodes the --json document promises (issue 4), so a capture without them reads 0, not absent */
+  readonly rcodes: Record<string, number> = { NOERROR: 0, NXDOMAIN: 0, SERVFAIL: 0 };
   /** SERVFAIL responses and timeouts, by capture time (CoreDNS transients read these) */
   readonly errorTimes: number[] = [];
   private readonly pending: BoundedMap<string, Pending>;
