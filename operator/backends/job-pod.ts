@@ -53,7 +53,10 @@ export function jobPod(kind: 'NodeLogCollection' | 'PacketCapture', res: Collect
           image: o.image,
           args: ['agent', '--once', '--in-pod', '--kind', short, '--collection', `${res.metadata!.namespace}/${res.metadata!.name}`, '--node-name', nodeName, '--hub-url', o.hubUrl],
           env: [{ name: 'HOST_ROOT', value: '/host' }],
-          securityContext: { privileged: true },
+          // root, not only privileged: the image runs as USER 65532, and a privileged non-root process
+          // has no capabilities, so nsenter into PID 1's namespaces and reads of root-only host files
+          // (journals, /proc/<pid>/ns, iptables state) would all fail
+          securityContext: { privileged: true, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false },
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
           volumeMounts: [
             { name: 'host', mountPath: '/host', readOnly: true },

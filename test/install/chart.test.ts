@@ -97,6 +97,13 @@ describe('chart rendering', () => {
     expect(off.filter((o) => o.metadata.name.endsWith('-agent'))).toEqual([]);
   });
 
+  it('gives the agent system-node-critical priority by default (kept on the pressured node it diagnoses), and none when emptied', async () => {
+    const ds = find(await render(), 'DaemonSet', 'enlm-eks-node-log-mcp-agent');
+    expect(ds?.spec.template.spec.priorityClassName).toBe('system-node-critical');
+    const none = find(await render('--set', 'agent.priorityClassName='), 'DaemonSet', 'enlm-eks-node-log-mcp-agent');
+    expect(none?.spec.template.spec.priorityClassName).toBeUndefined();
+  });
+
   it('every non-agent container is non-root, read-only, drops ALL capabilities and uses RuntimeDefault seccomp', async () => {
     const objs = await render('-f', join(chart, 'ci', 's3-agent-ingress-values.yaml'));
     const deployments = objs.filter((o) => o.kind === 'Deployment');
