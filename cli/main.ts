@@ -196,7 +196,7 @@ program
   .option('--node-role <arn>', 'node-group instance role to grant (repeatable; default: every node group of the cluster)', collect)
   .option('--namespace <ns>', 'namespace of the release', 'eks-node-log-mcp')
   .option('--release <name>', 'Helm release name', 'eks-node-log-mcp')
-  .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster')
+  .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster (groundwork, not usable yet: docs/connect-agents.md)')
   .option('--gateway-target-url <url>', "https URL of the chart's Ingress the gateway forwards to")
   .option('--kube-context <ctx>', 'kubeconfig context of the cluster')
   .option('--image <ref>', "image for every component, repository:tag or repository@sha256:… (e.g. the Dockerfile built and pushed to ECR); default: the chart's image")

@@ -14,10 +14,18 @@ export interface AgentGatewayProps {
   removalPolicy: RemovalPolicy;
 }
 
+/** Why the gateway cannot be used yet; said wherever the gateway is described (docs/connect-agents.md §3). */
+export const GATEWAY_NOT_USABLE =
+  'Opt-in groundwork, not usable yet: the hub accepts only Kubernetes tokens (TokenReview) and this gateway forwards no credential to it.';
+
 /**
  * For agents outside the cluster (the seed's path): a Bedrock AgentCore MCP gateway that accepts
  * Cognito-issued JWTs (client-credentials, machine clients only) and forwards to the hub's MCP
- * endpoint. aws-cdk-lib 2.276 has only L1s for AgentCore, so CfnGateway/CfnGatewayTarget are used.
+ * endpoint. NOT USABLE YET, kept as opt-in groundwork: the hub authenticates only Kubernetes
+ * bearer tokens (TokenReview), and the target below has no outbound credential provider, so the
+ * hub answers 401 to every forwarded call. Missing: OIDC JWT validation of these Cognito tokens in
+ * the hub (mapped to an identity SubjectAccessReview can check), or an AgentCore credential
+ * provider on the target that obtains a token the hub accepts. aws-cdk-lib 2.276 has only L1s for AgentCore, so CfnGateway/CfnGatewayTarget are used.
  * The client secret is never an output: read it with `aws cognito-idp describe-user-pool-client`.
  */
 export class AgentGateway extends Construct {
@@ -69,7 +77,7 @@ export class AgentGateway extends Construct {
     const discoveryUrl = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}/.well-known/openid-configuration`;
     this.gateway = new CfnGateway(this, 'Gateway', {
       name: `eks-node-log-mcp-${p.name}`.slice(0, 48),
-      description: 'MCP gateway to the eks-node-log-mcp hub for agents outside the cluster',
+      description: GATEWAY_NOT_USABLE,
       protocolType: 'MCP',
       authorizerType: 'CUSTOM_JWT',
       authorizerConfiguration: { customJwtAuthorizer: { discoveryUrl, allowedClients: [this.client.userPoolClientId] } },
@@ -80,7 +88,7 @@ export class AgentGateway extends Construct {
       new CfnGatewayTarget(this, 'Hub', {
         gatewayIdentifier: this.gateway.attrGatewayIdentifier,
         name: 'eks-node-log-mcp',
-        description: 'the in-cluster hub, through its Ingress',
+        description: 'the in-cluster hub, through its Ingress (no outbound credential yet: the hub refuses these calls)',
         targetConfiguration: { mcp: { mcpServer: { endpoint: p.targetUrl } } },
       });
     }

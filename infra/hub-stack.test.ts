@@ -277,6 +277,15 @@ describe('hub stack: AgentCore gateway', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'] });
     expect(JSON.stringify(template.toJSON().Outputs)).not.toMatch(/ClientSecret/);
   });
+
+  it('says on the gateway itself and on its URL output that it is groundwork the hub cannot serve yet', () => {
+    const { template } = synth({ clusterName: 'prod', gateway: true, gatewayTargetUrl: 'https://mcp.example.com/mcp' });
+    const notUsable = Match.stringLikeRegexp('not usable yet: the hub accepts only Kubernetes tokens');
+    template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', { Description: notUsable });
+    template.hasOutput('GatewayUrl', { Description: notUsable });
+    // the CloudFormation limit on a gateway description
+    expect(Object.values(template.findResources('AWS::BedrockAgentCore::Gateway'))[0]?.Properties.Description.length).toBeLessThanOrEqual(200);
+  });
 });
 
 describe('hub stack: cdk-nag AwsSolutions', () => {

@@ -1,7 +1,7 @@
 import { Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AgentGateway } from './agent-gateway.js';
+import { AgentGateway, GATEWAY_NOT_USABLE } from './agent-gateway.js';
 import { type HubConfig, serviceAccountNames } from './hub-config.js';
 import { HubStorage } from './hub-storage.js';
 import { SsmAccess } from './ssm-access.js';
@@ -118,7 +118,7 @@ export class HubStack extends Stack {
     if (this.ssm) out(OUTPUT.ssmAutomationRoleArn, this.ssm.automationRole.roleArn, 'role SSM Automation assumes');
     if (this.gateway) {
       // The client secret is deliberately not an output (outputs are plain text in CloudFormation).
-      out(OUTPUT.gatewayUrl, this.gateway.gateway.attrGatewayUrl, 'MCP URL for agents outside the cluster');
+      out(OUTPUT.gatewayUrl, this.gateway.gateway.attrGatewayUrl, `MCP URL for agents outside the cluster. ${GATEWAY_NOT_USABLE}`);
       out(OUTPUT.gatewayTokenUrl, this.gateway.tokenUrl, 'OAuth client-credentials token endpoint');
       out(OUTPUT.gatewayClientId, this.gateway.client.userPoolClientId, 'client id; read the secret from Cognito');
       out(OUTPUT.gatewayUserPoolId, this.gateway.userPool.userPoolId, 'Cognito user pool of the agent clients');

@@ -174,7 +174,7 @@ export function connectInstructions(c: DeployChoices): string {
     '  Bearer token: a ServiceAccount token of the caller (kubectl create token <sa> -n <ns>);',
     '  RBAC: get nodelogcollections to read, create to collect. Client pods need the label eks-node-log-mcp.io/client=true.',
     `From a laptop: kubectl -n ${c.namespace} port-forward svc/${chartFullname(c.release)}-server 8080:8080, then http://127.0.0.1:8080/mcp`,
-    c.gateway ? 'External agents: the GatewayUrl output; tokens from GatewayTokenUrl with the client id (secret: aws cognito-idp describe-user-pool-client).' : '',
+    c.gateway ? 'AgentCore gateway: created, but not usable yet (the hub accepts only Kubernetes tokens and the gateway forwards none); use the port-forward above.' : '',
     'See docs/connect-agents.md.',
     '',
   ].filter((l) => l !== '').join('\n').concat('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlan } from '../../cli/commands/deploy-command.js';
+import { connectInstructions, formatPlan } from '../../cli/commands/deploy-command.js';
 import { buildDeployPlan, type DeployChoices, imageValues, namespaceManifest } from './plan.js';
 
 const choices: DeployChoices = {
@@ -78,6 +78,13 @@ describe('deploy plan', () => {
   it('refuses IRSA without an OIDC provider and node roles without SSM', () => {
     expect(() => buildDeployPlan({ ...choices, oidcProviderArn: undefined }, paths)).toThrow(/OIDC/);
     expect(() => buildDeployPlan({ ...choices, ssmEnabled: false }, paths)).toThrow(/SSM/);
+  });
+
+  it('tells the operator after deploy that the AgentCore gateway is not usable yet, and points at the port-forward', () => {
+    const text = connectInstructions({ ...choices, gateway: true });
+    expect(text).toMatch(/gateway: created, but not usable yet/);
+    expect(text).toContain('port-forward');
+    expect(connectInstructions(choices)).not.toMatch(/gateway/i);
   });
 
   it('labels the namespace privileged for the node agent', () => {
