@@ -31,7 +31,7 @@ export const ThresholdsSchema = z.object({
   mtu: z.object({ standard: num, jumbo: num }),
   coredns: z.object({ windowSeconds: z.number().positive(), minErrors: num }),
   conntrack: z.object({ newFlowsPerSecondWarn: num, oneSidedFlowsWarn: num }),
-  nat: z.object({ serviceCidrs: z.array(cidr), podCidrs: z.array(cidr) }),
+  nat: z.object({ serviceCidrs: z.array(cidr), podCidrs: z.array(cidr), untranslatedPerServiceWarn: num }),
   reassembly: z.object({
     fragmentTimeoutSeconds: z.number().positive(),
     maxDatagrams: z.number().int().positive(),

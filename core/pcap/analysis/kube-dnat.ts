@@ -17,8 +17,10 @@ export class KubeDnatModule implements AnalysisModule {
   private readonly seen: BoundedMap<string, { dst: string; dport: number; toService: boolean }>;
   private readonly backends = new Map<string, Set<string>>();
   private readonly serviceFlows: BoundedMap<string, { svc: string; ok: boolean }>;
+  private readonly untranslatedWarn: number;
 
   constructor(t: Thresholds) {
+    this.untranslatedWarn = t.nat.untranslatedPerServiceWarn;
     this.cidrs = t.nat.serviceCidrs.map(parseCidr);
     this.seen = new BoundedMap(t.limits.maxFlows);
     this.serviceFlows = new BoundedMap(t.limits.maxFlows);
@@ -72,7 +74,7 @@ export class KubeDnatModule implements AnalysisModule {
     }
     const stuck = new Map<string, number>();
     for (const f of this.serviceFlows.values()) if (!f.ok) stuck.set(f.svc, (stuck.get(f.svc) ?? 0) + 1);
-    const list = [...stuck].filter(([, n]) => n >= 3).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const list = [...stuck].filter(([, n]) => n >= this.untranslatedWarn).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     if (list.length)
       out.push({
         type: 'kube-service-untranslated',
