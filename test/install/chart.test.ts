@@ -132,6 +132,21 @@ describe('chart rendering', () => {
     }
   });
 
+  it('lets the hub create and list the custom resources only in the release namespace; cluster-wide it may only get them and patch their status (uploads come for any namespace)', async () => {
+    const objs = await render();
+    const crRules = (o: Obj | undefined) => (o?.rules ?? []).filter((r) => r.apiGroups.includes('eksnodelog.io'));
+    expect(crRules(find(objs, 'ClusterRole', 'enlm-eks-node-log-mcp-server'))).toEqual([
+      { apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections', 'packetcaptures'], verbs: ['get'] },
+      { apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections/status', 'packetcaptures/status'], verbs: ['get', 'patch'] },
+    ]);
+    const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'enlm-eks-node-log-mcp-server') as Obj & { metadata: { namespace?: string } };
+    expect(role?.metadata.namespace).toBe('obs');
+    expect(crRules(role)).toEqual([{ apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections', 'packetcaptures'], verbs: ['get', 'list', 'create'] }]);
+    const binding = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'enlm-eks-node-log-mcp-server') as Obj & { roleRef: unknown; subjects: unknown };
+    expect(binding?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'enlm-eks-node-log-mcp-server' });
+    expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'enlm-eks-node-log-mcp-server', namespace: 'obs' }]);
+  });
+
   it('exposes only the MCP port through the Ingress and annotates ServiceAccounts for IRSA', async () => {
     const objs = await render('-f', join(chart, 'ci', 's3-agent-ingress-values.yaml'));
     const ing = find(objs, 'Ingress', 'enlm-eks-node-log-mcp-server');
