@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Manifest } from '../core/bundle/manifest.js';
 import type { SeveritySummary } from '../core/findings/finding.js';
 import { ingestBundle } from '../core/ingest/ingest-bundle.js';
 import type { CompiledCatalog } from '../core/rules/compiled-catalog.js';
-import { bundleKeys, type BundleStore } from '../core/store/bundle-store.js';
+import type { BundleStore } from '../core/store/bundle-store.js';
 import { writeBundleArchive } from './bundle-writer.js';
 import { collectNode, type CollectOptions } from './collect.js';
 import type { CollectorManifest, SourceStatus } from './manifest.js';
@@ -50,9 +49,8 @@ export interface LocalCollectResult {
 
 /**
  * Local mode (issue 5 item 5): collect this host, pack it as the agent would, and ingest the archive
- * into the store through the same core ingest as any imported bundle. The collector's account of
- * itself (method, categories, window, failures, redactions) is then written into the stored manifest,
- * which ingest alone cannot know.
+ * into the store through the same core ingest as any hub upload: ingest reads the archive's
+ * collector-manifest.json into the stored manifest (categories, window, failures, redactions).
  */
 export async function collectLocal(o: LocalCollectOptions): Promise<LocalCollectResult> {
   const now = o.now ?? Date.now;
@@ -69,15 +67,13 @@ export async function collectLocal(o: LocalCollectOptions): Promise<LocalCollect
     const { bytes } = await writeBundleArchive(stage, archive, started);
     await rm(stage, { recursive: true, force: true });
     const result = await ingestBundle({ store: o.store, catalog: o.catalog, source: { kind: 'archive', path: archive }, node, method: 'local', now });
-    const manifest = withCollectorAccount(result.manifest, cm);
-    await o.store.put(bundleKeys(result.node, result.bundleId).manifest, `${JSON.stringify(manifest, null, 1)}\n`);
     const notCollected = cm.sources.filter((s) => s.status !== 'ok').map((s) => ({ source: s.id, status: s.status, reason: s.reason ?? s.status }));
     o.log.info({ node, bundleId: result.bundleId, bytes, ...cm.summary }, 'Collected this host');
     return {
       node: result.node, bundleId: result.bundleId, archiveBytes: bytes, privileged: cm.privileged, platform: cm.platform,
       stoppedEarly: cm.stoppedEarly, sources: cm.summary, notCollected,
       permissionDenied: notCollected.filter((n) => PERMISSION.test(n.reason)).map((n) => n.source),
-      redactions: cm.redactions.reduce((n, r) => n + r.count, 0), files: manifest.files.length, findings: result.findings.summary,
+      redactions: cm.redactions.reduce((n, r) => n + r.count, 0), files: result.manifest.files.length, findings: result.findings.summary,
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -86,18 +82,3 @@ export async function collectLocal(o: LocalCollectOptions): Promise<LocalCollect
 
 const PERMISSION = /permission denied|operation not permitted|EACCES|EPERM|must be root|are not root/i;
 
-/** The stored manifest, completed with what only the collector knows (DESIGN.md §3). */
-export function withCollectorAccount(m: Manifest, cm: CollectorManifest): Manifest {
-  return {
-    ...m,
-    instanceId: m.instanceId ?? cm.instanceId,
-    region: m.region ?? cm.region,
-    collectedAt: cm.startedAt,
-    collector: { name: cm.collector.name, version: cm.collector.version },
-    method: cm.method,
-    categories: [...cm.categories],
-    window: { since: cm.window.since, until: cm.window.until },
-    collectionFailures: cm.sources.filter((s) => s.status !== 'ok').map((s) => ({ source: s.id, reason: `${s.status}: ${s.reason ?? s.status}` })),
-    redactions: cm.redactions.map((r) => ({ ...r })),
-  };
-}

@@ -1,7 +1,10 @@
+import type { CollectorManifestData, SOURCE_STATUSES } from '../core/bundle/collector-manifest.js';
 import type { Category, Platform, Source } from './sources.js';
 
+export { COLLECTOR_MANIFEST_PATH } from '../core/bundle/collector-manifest.js';
+
 /** How one source went; every status but `ok` carries a reason (DESIGN.md §8: recorded, never fatal). */
-export type SourceStatus = 'ok' | 'missing' | 'failed' | 'timeout' | 'truncated' | 'skipped';
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 
 export interface SourceRecord {
   id: string;
@@ -17,7 +20,11 @@ export interface SourceRecord {
   redactions: number;
 }
 
-/** `collector-manifest.json` at the root of every archive we write: how the bundle was made. */
+/**
+ * `collector-manifest.json` at the root of every archive we write: how the bundle was made. Ingest
+ * reads it with core's schema (core/bundle/collector-manifest.ts); `_fitsCore` below stops the build
+ * if what we write and what ingest accepts drift apart.
+ */
 export interface CollectorManifest {
   schema: 'eks-node-log-mcp/collector-manifest/v1';
   collector: { name: 'eks-node-log-mcp'; version: string };
@@ -42,7 +49,8 @@ export interface CollectorManifest {
   summary: Record<SourceStatus, number>;
 }
 
-export const COLLECTOR_MANIFEST_PATH = 'collector-manifest.json';
+const _fitsCore = (m: CollectorManifest): CollectorManifestData => m;
+void _fitsCore;
 
 export function summarizeSources(records: readonly SourceRecord[]): Record<SourceStatus, number> {
   const s: Record<SourceStatus, number> = { ok: 0, missing: 0, failed: 0, timeout: 0, truncated: 0, skipped: 0 };

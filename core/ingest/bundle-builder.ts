@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { COLLECTOR_MANIFEST_PATH, type CollectorManifestData, MAX_COLLECTOR_MANIFEST_BYTES, parseCollectorManifest, withCollectorAccount } from '../bundle/collector-manifest.js';
 import type { Manifest, ManifestFile, SkippedEntry } from '../bundle/manifest.js';
 import { FindingAggregator, summarize } from '../findings/aggregate.js';
 import type { Coverage, FindingsIndex } from '../findings/finding.js';
@@ -54,6 +55,7 @@ export class BundleBuilder {
   private readonly seen = new Set<string>();
   private readonly aggregator: FindingAggregator;
   private readonly facts = new Map<string, string>();
+  private collectorManifest?: CollectorManifestData;
   private entries = 0;
   private topFolder: string | undefined;
   private firstEntry = true;
@@ -123,9 +125,15 @@ export class BundleBuilder {
     this.pendingFiles++;
     const fi = new FileIngest(this.o.store, this.keys.file(path), path, this.o.scanning, (hit) => this.onHit(path, hit), this.identity().referenceMs, this.o.limits.maxLineBytes);
     const capture = SMALL_FACTS.has(path) ? [] as Buffer[] : undefined;
+    const account = path === COLLECTOR_MANIFEST_PATH ? { chunks: [] as Buffer[], bytes: 0 } : undefined;
     return {
       write: (c) => {
         if (capture && c.length < 4096) capture.push(c);
+        if (account) {
+          // bounded: past the cap nothing more is held, and the size alone says why it was not read
+          account.bytes += c.length;
+          if (account.bytes <= MAX_COLLECTOR_MANIFEST_BYTES) account.chunks.push(c);
+        }
         return fi.write(c);
       },
       drain: () => fi.drain(),
@@ -137,8 +145,18 @@ export class BundleBuilder {
         if (r.scan) this.scans.set(path, r.scan);
         if (fi.gunzipFailure) this.skipped.push({ path, reason: 'device-or-special', detail: `kept but not scanned: gzip error ${fi.gunzipFailure}` });
         if (capture) this.facts.set(path, Buffer.concat(capture).toString('utf8').trim().slice(0, 200));
+        if (account) this.readCollectorManifest(account.bytes > MAX_COLLECTOR_MANIFEST_BYTES ? account.bytes : Buffer.concat(account.chunks));
       },
     };
+  }
+
+  /** Our collector's account of the bundle; a bad one is recorded and ignored, never fatal. */
+  private readCollectorManifest(body: Buffer | number): void {
+    const r = typeof body === 'number'
+      ? { ok: false as const, detail: `${body} bytes, larger than ${MAX_COLLECTOR_MANIFEST_BYTES}: not read` }
+      : parseCollectorManifest(body);
+    if (r.ok) this.collectorManifest = r.manifest;
+    else this.skipped.push({ path: COLLECTOR_MANIFEST_PATH, reason: 'invalid-collector-manifest', detail: `kept as a file, its account not used: ${r.detail}` });
   }
 
   private onHit(path: string, hit: EnrichedHit): void {
@@ -188,7 +206,7 @@ export class BundleBuilder {
     await this.writeEvents(idOfKey, bootMs);
     const lineIndex: Record<string, [number, number][]> = {};
     for (const [p, s] of this.scans) if (s.lineIndex.length > 1) lineIndex[p] = s.lineIndex;
-    const manifest: Manifest = {
+    const read: Manifest = {
       schema: 'eks-node-log-mcp/manifest/v1', bundleId: this.identity().bundleId, node: this.identity().node,
       instanceId: this.identity().folder?.instanceId ?? this.facts.get('system/instance-id.txt') ?? null,
       region: this.facts.get('system/region.txt') ?? null,
@@ -199,6 +217,7 @@ export class BundleBuilder {
       rulesVersion: this.o.catalog.version, method: x.method, categories: [], window: null, source: x.source,
       files, skipped: this.skipped, collectionFailures: [], redactions: [], coverage,
     };
+    const manifest = this.collectorManifest ? withCollectorAccount(read, this.collectorManifest) : read;
     await this.o.store.put(this.keys.findings, `${JSON.stringify(index, null, 1)}\n`);
     await this.o.store.put(this.keys.lineIndex, JSON.stringify(lineIndex));
     await this.o.store.put(this.keys.manifest, `${JSON.stringify(manifest, null, 1)}\n`);

@@ -2,7 +2,9 @@
 export type SkipReason =
   | 'absolute-path' | 'path-traversal' | 'unsafe-characters' | 'path-too-long'
   | 'symlink' | 'hardlink' | 'device-or-special' | 'duplicate-entry' | 'entry-limit'
-  | 'file-too-large' | 'empty-path';
+  | 'file-too-large' | 'empty-path'
+  // stored as a file, but its content (the collector's account) was not used: see `detail`
+  | 'invalid-collector-manifest';
 
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: SkipReason };
 

@@ -26,6 +26,11 @@ import { analyzePcap } from '../../core/pcap/analyze.js';
 import { knownScenario } from '../helpers/pcap-scenario.js';
 import { dns, ether, ipv4, pcapFile, udp } from '../helpers/pcap-synth.js';
 import { SAMPLE, writeSampleBundle } from '../fixtures/sample-bundle.js';
+import { buildFakeHostRoot } from '../fixtures/fake-host-root.js';
+import { writeBundleArchive } from '../../collector/bundle-writer.js';
+import { COLLECTOR_VERSION, collectNode } from '../../collector/collect.js';
+import { loadSources } from '../../collector/sources.js';
+import type { Manifest } from '../../core/bundle/manifest.js';
 
 // The hub's ingest endpoint against a real kube-apiserver: real projected-style service-account
 // tokens (TokenRequest with the hub audience), real TokenReview, real NodeLogCollection status.
@@ -127,6 +132,53 @@ describe('hub ingest: bundles', () => {
     const stored: string[] = [];
     for await (const o of store.list(keys.filesPrefix)) stored.push(o.key.slice(keys.filesPrefix.length));
     expect(stored.sort()).toEqual(manifest.files.map((f) => f.path).sort());
+  });
+
+  it("an archive from our collector's bundle writer keeps the collector's account in the stored manifest.json", async () => {
+    const nlc = await createNlc('account-1');
+    // what an agent does: collect a (fake) host root, pack it with the collector's writer, PUT it
+    const hostRoot = await buildFakeHostRoot(join(dir, 'account-host'));
+    const stage = join(dir, 'account-stage');
+    const cm = await collectNode({
+      hostRoot, stagingDir: stage, node: NODE, method: 'agent', categories: ['Base', 'Networking'], sinceMs: Date.now() - 3_600_000,
+      exec: { inPod: false }, log: pino({ level: 'silent' }), minFreeBytes: 1, imdsBaseUrl: 'http://127.0.0.1:1',
+      sources: loadSources().filter((s) => s.kind === 'file'),
+    });
+    const tgz = join(dir, 'account-1.tar.gz');
+    await writeBundleArchive(stage, tgz, Date.parse(cm.startedAt));
+    const r = await putBundle('account-1', await readFile(tgz));
+    expect(r.status).toBe(201);
+    const id = collectionBundleId(nlc.metadata.creationTimestamp, nlc.metadata.uid!);
+    const m = JSON.parse((await store.getBuffer(bundleKeys(NODE, id).manifest)).toString('utf8')) as Manifest;
+    expect(m.method).toBe('agent');
+    expect(m.collector).toEqual({ name: 'eks-node-log-mcp', version: COLLECTOR_VERSION });
+    expect(m.categories).toEqual(['Base', 'Networking']);
+    expect(m.window).toEqual(cm.window);
+    expect(m.collectedAt).toBe(cm.startedAt);
+    const failures = cm.sources.filter((s) => s.status !== 'ok').map((s) => ({ source: s.id, reason: `${s.status}: ${s.reason}` }));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(m.collectionFailures).toEqual(failures);
+    expect(m.redactions.length).toBeGreaterThan(0);
+    expect(m.redactions).toEqual(cm.redactions);
+    expect(m.skipped).toEqual([]);
+  });
+
+  it('a malformed collector-manifest.json is recorded as invalid and the upload still succeeds', async () => {
+    await createNlc('account-bad-1');
+    const stage = join(dir, 'account-bad');
+    await mkdir(join(stage, 'kubelet'), { recursive: true });
+    await writeFile(join(stage, 'collector-manifest.json'), '{"schema": "eks-node-log-mcp/collector-manifest/v1", "categories": [');
+    await writeFile(join(stage, 'kubelet/kubelet.log'), 'Mar 14 08:00:00 h kubelet[1]: I0314 08:00:00.000000 1 x.go:1] "ok"\n');
+    const tgz = join(dir, 'account-bad.tar.gz');
+    await create({ gzip: true, file: tgz, cwd: stage }, ['collector-manifest.json', 'kubelet']);
+    const r = await putBundle('account-bad-1', await readFile(tgz));
+    expect(r.status).toBe(201);
+    const st = (await getNlc('account-bad-1')).status!;
+    expect(st.phase).toBe('Completed');
+    const m = JSON.parse((await store.getBuffer(bundleKeys(NODE, st.bundle!.id!).manifest)).toString('utf8')) as Manifest;
+    expect(m.skipped).toEqual([{ path: 'collector-manifest.json', reason: 'invalid-collector-manifest', detail: expect.stringContaining('not JSON') }]);
+    expect(m.files.map((f) => f.path).sort()).toEqual(['collector-manifest.json', 'kubelet/kubelet.log']);
+    expect(m).toMatchObject({ categories: [], window: null, collectionFailures: [], redactions: [] });
   });
 
   it('a token issued for another audience is refused with 401', async () => {
