@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,6 +240,33 @@ describe('source kinds', () => {
       for (const s of m.sources) expect(s).toMatchObject({ status: 'missing', reason: expect.stringContaining('IMDS unavailable') });
       expect(m.instanceId).toBeNull();
       expect(Date.now() - t0).toBeLessThan(3000);
+    });
+
+    it('when IMDS accepts the connection but never answers, every IMDS row is recorded missing at the 1.5 s timeout', async () => {
+      // port 1 above is refused at once; this one hangs, which only the timeout can end
+      const held: Socket[] = [];
+      const silent = createTcpServer((sock) => {
+        held.push(sock);
+        sock.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const port = (silent.address() as { port: number }).port;
+      try {
+        const t0 = Date.now();
+        const m = await collect({ imdsBaseUrl: `http://127.0.0.1:${port}`, sources: loadSources().filter((s) => s.kind === 'http' && s.imds) });
+        const took = Date.now() - t0;
+        expect(m.sources.length).toBe(4);
+        for (const s of m.sources) {
+          expect(s).toMatchObject({ status: 'missing', reason: `IMDS unavailable: no answer from http://127.0.0.1:${port}/latest/api/token within 1500 ms` });
+        }
+        expect(took).toBeGreaterThanOrEqual(1400);
+        expect(took).toBeLessThan(2500);
+        // one token attempt for the whole collection, not one wait per row
+        expect(held.length).toBe(1);
+      } finally {
+        for (const sock of held) sock.destroy();
+        await new Promise((r) => silent.close(r));
+      }
     });
   });
 });
