@@ -137,6 +137,15 @@ describe('collecting the fake host root with the real source table', () => {
     expect(rec(m, 'kubelet-config-drop-ins')).toMatchObject({ status: 'missing', reason: expect.stringContaining('does not exist') });
     expect(m.summary.ok + m.summary.missing + m.summary.failed + m.summary.timeout + m.summary.truncated + m.summary.skipped).toBe(m.sources.length);
   });
+
+  it('records how long every source took: ms is a non-negative number on each row, in the manifest file too', () => {
+    const inManifestFile = JSON.parse(files.get('collector-manifest.json')!.toString()) as CollectorManifest;
+    for (const s of [...m.sources, ...inManifestFile.sources]) {
+      expect(typeof s.ms, s.id).toBe('number');
+      expect(Number.isFinite(s.ms) && s.ms >= 0, `${s.id}: ${s.ms}`).toBe(true);
+    }
+    expect(inManifestFile.sources.map((s) => s.ms)).toEqual(m.sources.map((s) => s.ms));
+  });
 });
 
 describe('category selection', () => {
@@ -280,6 +289,10 @@ describe('bad input', () => {
     ]) });
     expect(rec(m, 'hang')).toMatchObject({ status: 'timeout', reason: expect.stringContaining('300 ms') });
     expect(rec(m, 'after').status).toBe('ok');
+    // the timing is the source's own: the hung one took its 300 ms timeout, the next one far less
+    expect(rec(m, 'hang').ms).toBeGreaterThanOrEqual(250);
+    expect(rec(m, 'hang').ms).toBeLessThan(5000);
+    expect(rec(m, 'after').ms).toBeLessThan(rec(m, 'hang').ms);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
