@@ -139,13 +139,26 @@ describe('end to end on a real API server', () => {
       `apiVersion: ${GROUP}/${VERSION}`, 'kind: NodeLogCollection', 'metadata:', '  name: this-host', `  namespace: ${NS}`,
       'spec:', `  nodeName: ${NODE}`, '  categories: [Base, Networking, System]', '  since: 30m', '',
     ].join('\n'));
-    await kubectl('apply', '-f', manifest);
-    await waitFor(async () => ['Completed', 'Failed'].includes((await getNlc('this-host')).status?.phase ?? ''), 240_000, `collection finished\n${logs()}`);
+    // this host is no sick EKS node and its own logs may hold no finding at all: for counts known to
+    // be > 0, it gets what the VPC CNI logs on a node whose subnet is out of addresses, only while collected
+    const cniDir = '/var/log/aws-routed-eni';
+    const madeDir = !existsSync(cniDir);
+    const cniLog = join(cniDir, 'ipamd-enlm-e2e.log');
+    await mkdir(cniDir, { recursive: true });
+    await writeFile(cniLog, `${JSON.stringify({ level: 'error', ts: new Date().toISOString(), caller: 'ipamd/ipamd.go:1073', msg: 'Failed to increase pool size due to not able to allocate ENI AllocENI: failed to create ENI: failed to create network interface: InsufficientFreeAddressesInSubnet: The specified subnet does not have enough free addresses to satisfy the request.' })}\n`);
+    try {
+      await kubectl('apply', '-f', manifest);
+      await waitFor(async () => ['Completed', 'Failed'].includes((await getNlc('this-host')).status?.phase ?? ''), 240_000, `collection finished\n${logs()}`);
+    } finally {
+      await rm(cniLog, { force: true });
+      if (madeDir) await rmdir(cniDir).catch(() => undefined);
+    }
     const nlc = await getNlc('this-host');
     expect(nlc.status?.phase, `${nlc.status?.message}\n${logs()}`).toBe('Completed');
     expect(nlc.status).toMatchObject({ method: 'agent', nodeName: NODE, instanceId: 'i-0e2e0e2e0e2e0e2e0' });
     expect(nlc.status?.bundle?.files).toBeGreaterThan(10);
-    expect(nlc.status?.findings?.total).toBeTypeOf('number');
+    expect(nlc.status?.findings?.total).toBeGreaterThan(0);
+    expect(nlc.status?.findings?.top?.map((t) => t.code)).toContain('IPAMDNoIPs');
     expect(nlc.status?.conditions?.find((c) => c.type === 'Uploaded')).toMatchObject({ status: 'True' });
     const { stdout } = await kubectl('get', 'nlc', 'this-host', '-n', NS);
     expect(stdout).toMatch(/Completed/);
@@ -159,11 +172,16 @@ describe('end to end on a real API server', () => {
     const reader = await connect(await saToken('sre-reader'));
     const r = await reader.callTool({ name: 'status', arguments: { node: NODE } });
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-    const errors = await reader.callTool({ name: 'errors', arguments: { node: NODE } });
-    expect(errors.isError, JSON.stringify(errors.content)).toBeFalsy();
-    const sc = errors.structuredContent as { findings: unknown[]; total?: number };
-    expect(Array.isArray(sc.findings)).toBe(true);
+    // the findings the hub serves are those of the bundle the collection's status names, count for count
+    const nlc = await getNlc('this-host');
+    const f = await mcpFindings(reader, NODE, nlc.status!.bundle!.id!);
     await reader.close();
+    const { total, critical, high, warning, info, top } = nlc.status!.findings!;
+    expect(f.bundle).toMatchObject({ node: NODE, bundleId: nlc.status!.bundle!.id });
+    expect(f.total_matching).toBeGreaterThan(0);
+    expect(f.total_matching).toBe(total);
+    expect(f.summary).toEqual({ critical, high, warning, info });
+    expect(f.findings.map((x) => x.id)).toEqual(expect.arrayContaining((top ?? []).map((t) => t.id)));
 
     const nobody = await connect(await saToken('nobody'));
     const denied = await nobody.callTool({ name: 'errors', arguments: { node: NODE } }).then(
