@@ -201,6 +201,26 @@ describe('source kinds', () => {
     expect(await readFile(join(dir, `stage-${n}`, 'networking/ethtool-eth0.txt'), 'utf8')).toBe('stats of eth0\n');
   });
 
+  it('command: an interface whose name is unsafe in an argv is recorded as skipped on the source, and nothing runs for it', async () => {
+    const r5 = join(dir, 'odd-iface-root');
+    const ran = join(dir, 'odd-iface-ran');
+    await mkdir(ran);
+    for (const name of ['eth0', 'bad name', 'x$(reboot)', 'nl\nx']) await mkdir(join(r5, 'sys/class/net', name, 'device'), { recursive: true });
+    const row = { id: 'eth', category: 'Device', kind: 'command', perInterface: true, output: 'networking/ethtool-{iface}.txt', argv: ['touch', `${ran}/{iface}`] };
+    const m = await collect({ hostRoot: r5, sources: table([row]) });
+    // touch leaves a file per interface it ran for: only the valid one
+    expect(await readdir(ran)).toEqual(['eth0']);
+    expect(rec(m, 'eth').status).toBe('ok');
+    expect(rec(m, 'eth').reason).toBe([String.raw`"bad name"`, String.raw`"nl\nx"`, String.raw`"x$(reboot)"`].map((q) => `interface ${q} skipped: not a safe interface name`).join('; '));
+
+    // when every physical interface is refused, the source is skipped with the names, not "missing"
+    await rm(join(r5, 'sys/class/net/eth0'), { recursive: true });
+    await rm(join(ran, 'eth0'));
+    const m2 = await collect({ hostRoot: r5, sources: table([row]) });
+    expect(rec(m2, 'eth')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('interface "bad name" skipped') });
+    expect(await readdir(ran)).toEqual([]);
+  });
+
   it('command: a missing tool leaves no empty file behind', async () => {
     const m = await collect({ sources: table([{ id: 'nft', category: 'Networking', kind: 'command', output: 'networking/nftables.txt', argv: ['no-such-nft-xyz', 'list', 'ruleset'] }]) });
     expect(rec(m, 'nft')).toMatchObject({ status: 'missing', outputs: [] });

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { diskPressure } from './host/disk-guard.js';
-import { physicalInterfaces } from './host/interfaces.js';
+import { type HostInterfaces, physicalInterfaces } from './host/interfaces.js';
 import { detectPlatform } from './host/platform.js';
 import type { ExecMode } from './host/run-command.js';
 import { ImdsClient } from './http-get.js';
@@ -66,7 +66,7 @@ export async function collectNode(o: CollectOptions): Promise<CollectorManifest>
   const { platform, prettyName } = await detectPlatform(o.hostRoot);
   const sources = selectSources(o.sources ?? loadSources(), categories, platform);
   await mkdir(o.stagingDir, { recursive: true });
-  let ifaces: Promise<string[]> | undefined;
+  let ifaces: Promise<HostInterfaces> | undefined;
   const ctx: SourceContext = {
     hostRoot: o.hostRoot,
     stagingDir: o.stagingDir,

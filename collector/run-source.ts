@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import picomatch from 'picomatch';
 import { HostPathError, openHostFile, walkHostDir } from './host/host-root.js';
-import { IFACE_NAME } from './host/interfaces.js';
+import { type HostInterfaces, IFACE_NAME } from './host/interfaces.js';
 import { type ExecMode, runCommand } from './host/run-command.js';
 import { httpRequest, type ImdsClient } from './http-get.js';
 import type { SourceRecord, SourceStatus } from './manifest.js';
@@ -24,7 +24,7 @@ export interface SourceContext {
   httpTimeoutMs: number;
   maxBytes: number;
   imds: ImdsClient;
-  interfaces: () => Promise<string[]>;
+  interfaces: () => Promise<HostInterfaces>;
   /** redactions per bundle path, summed over sources */
   redactions: Map<string, number>;
 }
@@ -172,12 +172,25 @@ async function copyHostFile(ctx: SourceContext, hostPath: string, rel: string, m
 // ---------------------------------------------------------------- command
 
 async function runCommandSource(s: CommandSourceSpec, ctx: SourceContext): Promise<Outcome> {
-  const ifaces = s.perInterface ? await ctx.interfaces() : [undefined];
-  if (ifaces.length === 0) return { status: 'missing', reason: 'no physical network interface found', outputs: [], bytes: 0, redactions: 0 };
   const out: Outcome = { status: 'ok', outputs: [], bytes: 0, redactions: 0 };
   const problems: string[] = [];
+  let ifaces: (string | undefined)[] = [undefined];
+  if (s.perInterface) {
+    const found = await ctx.interfaces();
+    // a name unsafe in an argv never runs; saying so keeps an odd interface from vanishing unseen
+    for (const bad of found.refused) problems.push(refusedIface(bad));
+    if (found.omitted > 0) problems.push(`only the first ${found.names.length} interfaces were collected, ${found.omitted} more left out`);
+    ifaces = found.names;
+    if (ifaces.length === 0) {
+      if (found.refused.length === 0) return { status: 'missing', reason: 'no physical network interface found', outputs: [], bytes: 0, redactions: 0 };
+      return { status: 'skipped', reason: problems.slice(0, 5).join('; '), outputs: [], bytes: 0, redactions: 0 };
+    }
+  }
   for (const iface of ifaces) {
-    if (iface !== undefined && !IFACE_NAME.test(iface)) continue;
+    if (iface !== undefined && !IFACE_NAME.test(iface)) {
+      problems.push(refusedIface(iface));
+      continue;
+    }
     const sub = (a: string) => (iface === undefined ? a : a.replaceAll('{iface}', iface));
     const argv = s.argv.map(sub);
     if (s.journal) argv.push('--since', `@${Math.floor(ctx.window.sinceMs / 1000)}`, '--until', `@${Math.ceil(ctx.window.untilMs / 1000)}`);
@@ -218,6 +231,9 @@ async function runCommandSource(s: CommandSourceSpec, ctx: SourceContext): Promi
   if (problems.length) out.reason = problems.slice(0, 5).join('; ');
   return out;
 }
+
+// JSON quoting shows a newline or a `$(…)` in the name as text, never as a line of the manifest
+const refusedIface = (name: string) => `interface ${JSON.stringify(name.slice(0, 40))} skipped: not a safe interface name`;
 
 // ---------------------------------------------------------------- http
 
