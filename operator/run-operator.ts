@@ -69,6 +69,7 @@ export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Pro
         automation: new SdkSsmAutomation(o.ssm, () => metrics.ssmExecutions.inc({ api: 'StartAutomationExecution' })),
         ingest: new SsmBundleIngest({ s3, bucket: o.ssm.bucket, store: o.store, catalog: o.catalog }),
         uriBase: o.storeUri,
+        region: o.ssm.region,
       }
     : undefined;
   const common = { client, log: o.log, metrics, agentNamespace: o.namespace, agentSelector: o.agentSelector, job: { image: o.image, hubUrl: o.hubUrl, serviceAccountName: o.collectorServiceAccount, hubAudience: o.hubAudience }, collectTimeoutSeconds: o.collectTimeoutSeconds, nodeGoneGraceSeconds: o.nodeGoneGraceSeconds, pollSeconds: o.pollSeconds };

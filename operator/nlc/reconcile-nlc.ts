@@ -13,7 +13,8 @@ import { pickMethod } from './pick-method.js';
 export const FINALIZER = 'eksnodelog.io/cancel';
 
 export interface NlcReconcilerOptions extends ReconcilerOptions {
-  ssm?: { automation: SsmAutomationPort; ingest: SsmBundleIngest; uriBase: string };
+  /** region: the operator's SSM region (its bucket's), for an instance with no Node to name one */
+  ssm?: { automation: SsmAutomationPort; ingest: SsmBundleIngest; uriBase: string; region: string };
 }
 
 type Status = NonNullable<NodeLogCollection['status']>;
@@ -96,12 +97,15 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
       await this.fail(nlc, 'NoMethod', pick.error);
       return {};
     }
+    // an instance that is not (or no longer) a Node has no providerID to name its region; SSM looks
+    // for it in the region the operator's SSM is set up in, the one its bucket and grants cover
+    const region = aws?.region ?? (pick.method === 'ssm' ? this.o.ssm?.region : undefined);
     await this.patch(nlc, {
       phase: 'Collecting',
       method: pick.method,
       nodeName,
       instanceId,
-      region: aws?.region,
+      region,
       startTime: now.toISOString(),
       attempts: (nlc.status?.attempts ?? 0) + 1,
       message: pick.why,
@@ -146,7 +150,7 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
     const ssm = this.o.ssm!;
     const poll = { requeueAfterMs: this.o.pollSeconds * 1000 };
     if (!st.instanceId || !st.region) {
-      await this.fail(nlc, 'NoInstance', 'the SSM method needs the instance id and region (from the node providerID or spec.instanceId)');
+      await this.fail(nlc, 'NoInstance', 'the SSM method needs an instance id (spec.instanceId or the node providerID) and its region');
       return {};
     }
     if (!st.ssmExecutionId) {

@@ -99,4 +99,25 @@ describe('operator SSM method', () => {
     await waitFor(async () => (await get('ssm-fails')).status?.phase === 'Failed', 20_000, 'Failed');
     expect((await get('ssm-fails')).status?.message).toMatch(/instance not managed/);
   });
+
+  it('reaches an instance that is no Kubernetes Node in the operator\'s SSM region, and files its bundle under the instance id', async () => {
+    const orphan = 'i-0ccccccccccccccc9';
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name: 'no-node' }, spec: { instanceId: orphan } } });
+    await waitFor(async () => Boolean((await get('no-node')).status?.ssmExecutionId) || (await get('no-node')).status?.phase === 'Failed', 20_000, 'execution recorded');
+    const started = await get('no-node');
+    expect(started.status, started.status?.message).toMatchObject({ phase: 'Collecting', method: 'ssm', instanceId: orphan, region: 'us-east-1' });
+    expect(started.status?.nodeName).toBeUndefined();
+    const executions = (await frontJson('/__front/automation')) as Array<{ id: string; region: string; parameters: Record<string, string[]> }>;
+    expect(executions.find((e) => e.id === started.status!.ssmExecutionId)).toMatchObject({ region: 'us-east-1', parameters: { EKSInstanceId: [orphan], LogDestination: [bucket] } });
+
+    const { archive } = await writeSampleBundle(join(work, 'orphan'));
+    await new S3Client({ region: 'us-east-1', endpoint: inject('motoEndpoint'), credentials: creds, forcePathStyle: true }).send(new PutObjectCommand({ Bucket: bucket, Key: `eks_${orphan}_2026-11-24_1300-UTC_0.7.8.tar.gz`, Body: await readFile(archive) }));
+    await frontJson(`/__front/automation/${started.status!.ssmExecutionId}/status`, { status: 'Success' });
+    await waitFor(async () => (await get('no-node')).status?.phase === 'Completed', 30_000, 'Completed');
+    const done = await get('no-node');
+    expect(done.status?.findings?.total).toBeGreaterThan(0);
+    expect(done.status?.bundle?.uri).toContain(`bundles/${orphan}/`);
+    const stored = await new FsBundleStore(storeDir).getBuffer(`bundles/${orphan}/${done.status!.bundle!.id}/findings.json`);
+    expect(JSON.parse(stored.toString()).summary).toMatchObject({ critical: done.status!.findings!.critical });
+  });
 });
