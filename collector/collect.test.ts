@@ -233,6 +233,24 @@ describe('source kinds', () => {
     expect(await readFile(join(dir, `stage-${n}`, 'containerd/containerd-config.txt'), 'utf8')).toContain('sandbox_image');
   });
 
+  it('file: when none of the paths exists, orCommand writes the output instead (dmesg.boot from the journal on AL2023)', async () => {
+    const r6 = join(dir, 'al2023-root');
+    await mkdir(join(r6, 'var/log'), { recursive: true });
+    const row = { id: 'dmesg-boot', category: 'Base', kind: 'file', paths: ['/var/log/dmesg'], output: 'kernel/dmesg.boot', orCommand: ['echo', 'Mar 14 08:00:00 host kernel: Linux version 6.1.0'] };
+    const m = await collect({ hostRoot: r6, sources: table([row]) });
+    expect(rec(m, 'dmesg-boot')).toMatchObject({ status: 'ok', outputs: ['kernel/dmesg.boot'], reason: 'none of /var/log/dmesg exists: from echo Mar 14 08:00:00 host kernel: Linux version 6.1.0' });
+    expect(await readFile(join(dir, `stage-${n}`, 'kernel/dmesg.boot'), 'utf8')).toBe('Mar 14 08:00:00 host kernel: Linux version 6.1.0\n');
+
+    // an AL2 host has the file: it is copied and the command never runs
+    await writeFile(join(r6, 'var/log/dmesg'), '[    0.000000] Linux version 5.10.0\n');
+    const marker = join(dir, 'or-command-ran');
+    const m2 = await collect({ hostRoot: r6, sources: table([{ ...row, orCommand: ['touch', marker] }]) });
+    expect(rec(m2, 'dmesg-boot')).toMatchObject({ status: 'ok', outputs: ['kernel/dmesg.boot'] });
+    expect(rec(m2, 'dmesg-boot').reason).toBeUndefined();
+    expect(await readFile(join(dir, `stage-${n}`, 'kernel/dmesg.boot'), 'utf8')).toBe('[    0.000000] Linux version 5.10.0\n');
+    await expect(stat(marker)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   describe('http', () => {
     let srv: Server;
     let base: string;

@@ -61,7 +61,13 @@ async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Out
       if (r.status === 'missing' && r.bytes === 0 && !exists) continue;
       return r;
     }
-    return { status: 'missing', reason: `none of ${s.paths.join(', ')} exists`, outputs: [], bytes: 0, redactions: 0 };
+    const none = `none of ${s.paths.join(', ')} exists`;
+    if (s.orCommand) {
+      // the same content from another place (AL2023 and Bottlerocket keep no /var/log/dmesg: the journal has it)
+      const r = await runCommandSource({ id: s.id, category: s.category, kind: 'command', argv: s.orCommand, output: s.output!, ...(s.maxBytes ? { maxBytes: s.maxBytes } : {}) }, ctx);
+      return { ...r, reason: `${none}: from ${s.orCommand.join(' ')}${r.reason ? `; ${r.reason}` : ''}` };
+    }
+    return { status: 'missing', reason: none, outputs: [], bytes: 0, redactions: 0 };
   }
   let listing;
   try {

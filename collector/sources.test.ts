@@ -22,6 +22,11 @@ describe('sources.yaml', () => {
     expect(new Set(all.map((s) => s.category))).toEqual(new Set(CATEGORIES));
   });
 
+  it('dmesg.boot falls back to the journal (journalctl -k -b 0) where /var/log/dmesg is absent (AL2023, Bottlerocket)', () => {
+    expect(all.find((s) => s.id === 'dmesg-boot')).toMatchObject({ kind: 'file', paths: ['/var/log/dmesg'], output: 'kernel/dmesg.boot', orCommand: ['journalctl', '-k', '-b', '0', '--no-pager'] });
+    expect(SourceSchema.safeParse({ id: 'x', category: 'Base', kind: 'file', from: '/var/log', match: '*', outputDir: 'var_log', orCommand: ['true'] }).success).toBe(false);
+  });
+
   it('writes every file the analysis expects of a complete bundle (core/query/expected-files.ts)', () => {
     const missing = EXPECTED_FILES.filter((e) => !(e.glob ? outputs.some((o) => o.startsWith(e.path)) : canWrite(e.path))).map((e) => e.path);
     expect(missing).toEqual([]);

@@ -35,7 +35,10 @@ const FileSource = z.object({
   from: HostPath.optional(),
   match: z.string().min(1).max(200).optional(),
   outputDir: BundlePath.optional(),
-}).strict().refine((s) => (s.paths !== undefined && s.output !== undefined && s.from === undefined) || (s.from !== undefined && s.match !== undefined && s.outputDir !== undefined && s.paths === undefined), 'a file source has either paths + output, or from + match + outputDir');
+  /** with `paths`: when none of them exists, this argv's output is written to `output` instead */
+  orCommand: z.array(z.string().min(1).max(200)).min(1).max(32).optional(),
+}).strict().refine((s) => (s.paths !== undefined && s.output !== undefined && s.from === undefined) || (s.from !== undefined && s.match !== undefined && s.outputDir !== undefined && s.paths === undefined), 'a file source has either paths + output, or from + match + outputDir')
+  .refine((s) => s.orCommand === undefined || s.paths !== undefined, 'orCommand goes with paths + output');
 
 const CommandSource = z.object({
   ...Common,
