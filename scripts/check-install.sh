@@ -2,13 +2,14 @@
 # Install checks (issue 7): the Helm chart (lint + render with the default and every CI values set,
 # CRD copies in sync), the CDK hub (synth with cdk-nag AwsSolutions, which fails on any finding not
 # acknowledged with a reason), and checkov on the rendered chart and the synthesised templates.
-# Idempotent and self-installing: helm from scripts/setup-kube.sh, checkov from PyPI into a venv.
+# Idempotent and self-installing: helm from scripts/setup-kube.sh, checkov from PyPI into a venv
+# (scripts/setup-checkov.sh). Each rendered values set and each template is scanned on its own
+# (scripts/checkov-each.sh says why).
 # Set ENLM_SKIP_BUILD=1 when dist/ is already fresh (e.g. after scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-CHECKOV_PIN=3.3.30
 KUBE_VERSION=1.36.3
 chart=charts/eks-node-log-mcp
 out=.cache/install
@@ -29,11 +30,12 @@ for v in "${values_sets[@]}"; do
   args=(); [[ -n $v ]] && args=(-f "$v")
   echo "check-install: helm lint + template ($name)" >&2
   "$helm" lint --strict "$chart" "${args[@]}" >&2
+  mkdir -p "$out/rendered/$name"
   "$helm" template enlm "$chart" --namespace eks-node-log-mcp --kube-version "$KUBE_VERSION" --include-crds \
-    "${args[@]}" > "$out/rendered/$name.yaml"
+    "${args[@]}" > "$out/rendered/$name/$name.yaml"
 done
 # The plain manifest for clusters without Helm: the same chart, default values.
-cp "$out/rendered/default.yaml" "$out/install.yaml"
+cp "$out/rendered/default/default.yaml" "$out/install.yaml"
 
 # cdk synth through the CLI (aws-cdk 2.1148.1 reads the assembly schema aws-cdk-lib 2.276 writes);
 # cdk-nag runs inside the app and fails synthesis on any unacknowledged finding.
@@ -55,20 +57,12 @@ for ctx in \
   i=$((i + 1))
   echo "check-install: cdk synth + cdk-nag AwsSolutions (config $i: $ctx)" >&2
   synth "$out/cdk.out.$i" "$ctx"
-  cp "$out/cdk.out.$i/Hub.template.json" "$out/cfn/hub-$i.template.json"
+  mkdir -p "$out/cfn/hub-$i"
+  cp "$out/cdk.out.$i/Hub.template.json" "$out/cfn/hub-$i/hub-$i.template.json"
 done
 
-# checkov, pinned, in its own venv.
-venv=.cache/checkov-venv
-if [[ "$("$venv/bin/checkov" --version 2>/dev/null || true)" != "$CHECKOV_PIN" ]]; then
-  echo "check-install: installing checkov $CHECKOV_PIN" >&2
-  python3 -m venv --clear "$venv" >&2
-  "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q "checkov==$CHECKOV_PIN" >&2
-fi
-# --skip-download: no calls to the vendor's platform (offline; suppressions come only from the
-# annotations/metadata in the files, each with its reason).
-echo "check-install: checkov on the rendered chart" >&2
-"$venv/bin/checkov" -d "$out/rendered" --framework kubernetes --skip-download --compact --quiet
-echo "check-install: checkov on the synthesised CloudFormation" >&2
-"$venv/bin/checkov" -d "$out/cfn" --framework cloudformation --skip-download --compact --quiet
+echo "check-install: checkov on each rendered values set" >&2
+bash scripts/checkov-each.sh kubernetes "$out"/rendered/*/
+echo "check-install: checkov on each synthesised CloudFormation template" >&2
+bash scripts/checkov-each.sh cloudformation "$out"/cfn/*/
 echo "check-install: all install checks passed" >&2

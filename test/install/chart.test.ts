@@ -156,12 +156,26 @@ describe('chart rendering', () => {
   });
 
   it('every checkov suppression in the rendered chart carries a reason', async () => {
-    for (const values of [[], ['-f', join(chart, 'ci', 's3-agent-ingress-values.yaml')]]) {
+    for (const values of [[], ['-f', join(chart, 'ci', 's3-agent-ingress-values.yaml')], ['-f', join(chart, 'ci', 'filesystem-no-agent-values.yaml')]]) {
       for (const o of await render(...values)) {
         for (const [k, v] of Object.entries(o.metadata.annotations ?? {})) {
           if (k.startsWith('checkov.io/skip')) expect(v, `${o.kind}/${o.metadata.name} ${k}`).toMatch(/^CKV2?_K8S_\d+=\S.{15,}$/);
         }
       }
     }
+  });
+
+  it('suppresses CKV2_K8S_6 on the operator and the hub only when networkPolicy.enabled is false, naming that value', async () => {
+    const skip = (objs: Obj[], name: string) => Object.entries(find(objs, 'Deployment', name)?.metadata.annotations ?? {})
+      .filter(([, v]) => v.startsWith('CKV2_K8S_6='));
+    const off = await render('--set', 'networkPolicy.enabled=false');
+    expect(off.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    for (const name of ['enlm-eks-node-log-mcp-operator', 'enlm-eks-node-log-mcp-server']) {
+      expect(skip(off, name)).toEqual([['checkov.io/skip-network-policy', expect.stringMatching(/^CKV2_K8S_6=networkPolicy\.enabled is false - /)]]);
+    }
+    const on = await render();
+    expect(on.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name).sort())
+      .toEqual(['enlm-eks-node-log-mcp-operator', 'enlm-eks-node-log-mcp-server']);
+    for (const name of ['enlm-eks-node-log-mcp-operator', 'enlm-eks-node-log-mcp-server']) expect(skip(on, name)).toEqual([]);
   });
 });

@@ -133,3 +133,14 @@ checkov suppression for "image pull policy should be Always", rendered only when
 checkov.io/skip-pull-policy: CKV_K8S_15=the image is pinned by version tag or digest, so a cached copy is the same image; Always would make pod starts (and node triage) depend on the registry
 {{- end -}}
 {{- end -}}
+
+{{/*
+checkov suppression for "pods without a NetworkPolicy" (graph check CKV2_K8S_6), rendered only when the
+installer turned the chart's NetworkPolicies off: the chart honours that choice rather than render
+policies anyway, since on a CNI that enforces none they would only look like protection.
+*/}}
+{{- define "enlm.networkPolicySkip" -}}
+{{- if not .Values.networkPolicy.enabled -}}
+checkov.io/skip-network-policy: CKV2_K8S_6=networkPolicy.enabled is false - the installer turned the chart's NetworkPolicies off (a CNI that enforces none, or policies managed outside the chart)
+{{- end -}}
+{{- end -}}
