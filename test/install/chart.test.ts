@@ -178,4 +178,76 @@ describe('chart rendering', () => {
       .toEqual(['enlm-eks-node-log-mcp-operator', 'enlm-eks-node-log-mcp-server']);
     for (const name of ['enlm-eks-node-log-mcp-operator', 'enlm-eks-node-log-mcp-server']) expect(skip(on, name)).toEqual([]);
   });
+
+  it('renders a PodDisruptionBudget for the operator and for the hub when they run more than one replica, selecting exactly that component\'s pods', async () => {
+    const objs = await render('--set', 'storage.type=s3', '--set', 'storage.s3.bucket=bkt-1', '--set', 'operator.pdb.minAvailable=1', '--set', 'server.pdb.minAvailable=2', '--set', 'server.replicas=3');
+    for (const [component, minAvailable] of [['operator', 1], ['server', 2]] as const) {
+      const name = `enlm-eks-node-log-mcp-${component}`;
+      const pdb = find(objs, 'PodDisruptionBudget', name);
+      const selector = { matchLabels: { 'app.kubernetes.io/name': 'eks-node-log-mcp', 'app.kubernetes.io/instance': 'enlm', 'app.kubernetes.io/component': component } };
+      expect(pdb?.spec, component).toEqual({ minAvailable, selector });
+      // The budget guards the pods the Deployment runs: same selector, and its pods carry those labels.
+      const dep = find(objs, 'Deployment', name);
+      expect(dep?.spec.selector).toEqual(selector);
+      expect(dep?.spec.template.metadata.labels).toMatchObject(selector.matchLabels);
+    }
+
+    const single = await render('--set', 'storage.type=s3', '--set', 'storage.s3.bucket=bkt-1', '--set', 'operator.replicas=1', '--set', 'server.replicas=1');
+    expect(single.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    const disabled = await render('--set', 'storage.type=s3', '--set', 'storage.s3.bucket=bkt-1', '--set', 'operator.pdb.enabled=false', '--set', 'server.pdb.enabled=false');
+    expect(disabled.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  it('lets into the hub only the MCP port (8080) from networkPolicy.mcpClients and the ingest port (8090) from the chart\'s pods and networkPolicy.ingestFromCIDRs', async () => {
+    const objs = await render('--set', 'networkPolicy.ingestFromCIDRs={10.1.0.0/16,10.2.0.0/16}');
+    const np = find(objs, 'NetworkPolicy', 'enlm-eks-node-log-mcp-server');
+    const dep = find(objs, 'Deployment', 'enlm-eks-node-log-mcp-server');
+    expect(np?.spec.podSelector).toEqual(dep?.spec.selector);
+    expect(np?.spec.policyTypes).toEqual(['Ingress']);
+    expect(np?.spec.ingress).toEqual([
+      { ports: [{ port: 'mcp', protocol: 'TCP' }], from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'eks-node-log-mcp.io/client': 'true' } } }] },
+      { ports: [{ port: 'ingest', protocol: 'TCP' }], from: [
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'eks-node-log-mcp', 'app.kubernetes.io/instance': 'enlm' } } },
+        { ipBlock: { cidr: '10.1.0.0/16' } }, { ipBlock: { cidr: '10.2.0.0/16' } },
+      ] },
+    ]);
+    // The named ports are the server container's 8080 and 8090, and it listens on no other.
+    expect(container(dep).ports).toEqual([
+      { name: 'mcp', containerPort: 8080, protocol: 'TCP' }, { name: 'ingest', containerPort: 8090, protocol: 'TCP' },
+    ]);
+
+    // No MCP clients configured: no rule for the MCP port at all, so nothing reaches it.
+    const closed = find(await render('--set', 'networkPolicy.mcpClients=null'), 'NetworkPolicy', 'enlm-eks-node-log-mcp-server');
+    expect(closed?.spec.ingress.map((r: { ports: { port: string }[] }) => r.ports.map((p) => p.port))).toEqual([['ingest']]);
+  });
+
+  it('lets the operator be scraped on its metrics port only by networkPolicy.metricsScrapers, and reach out only to DNS and TCP 443/6443 of networkPolicy.apiServerCIDRs', async () => {
+    const objs = await render('--set', 'networkPolicy.apiServerCIDRs={10.42.0.0/16}', '--set', 'networkPolicy.metricsScrapers[0].namespaceSelector.matchLabels.team=obs');
+    const np = find(objs, 'NetworkPolicy', 'enlm-eks-node-log-mcp-operator');
+    expect(np?.spec.podSelector).toEqual(find(objs, 'Deployment', 'enlm-eks-node-log-mcp-operator')?.spec.selector);
+    expect(np?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(np?.spec.ingress).toEqual([{ ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { team: 'obs' } } }] }]);
+    expect(np?.spec.egress).toEqual([
+      { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+      { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.42.0.0/16' } }] },
+    ]);
+    expect(container(find(objs, 'Deployment', 'enlm-eks-node-log-mcp-operator')).ports).toContainEqual({ name: 'metrics', containerPort: 9090, protocol: 'TCP' });
+
+    // An empty scraper list admits no one: the policy selects the pods and has no ingress rule.
+    const closed = find(await render('--set', 'networkPolicy.metricsScrapers=null'), 'NetworkPolicy', 'enlm-eks-node-log-mcp-operator');
+    expect(closed?.spec.ingress ?? []).toEqual([]);
+    expect(closed?.spec.policyTypes).toContain('Ingress');
+  });
+
+  it('fails helm template with a schema error on an unknown key, at the top level and inside a component', async () => {
+    await expect(render('--set', 'severAddress=x')).rejects.toThrow(/values don't meet the specifications of the schema[\s\S]*at '': additional properties 'severAddress' not allowed/);
+    await expect(render('--set', 'server.replica=3')).rejects.toThrow(/values don't meet the specifications of the schema[\s\S]*at '\/server': additional properties 'replica' not allowed/);
+  });
+
+  it('renders the agent container\'s resource requests and limits from agent.resources', async () => {
+    const dflt = container(find(await render(), 'DaemonSet', 'enlm-eks-node-log-mcp-agent'));
+    expect(dflt.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '384Mi' } });
+    const set = container(find(await render('--set', 'agent.resources.limits.cpu=750m', '--set', 'agent.resources.limits.memory=1Gi', '--set', 'agent.resources.requests.cpu=100m'), 'DaemonSet', 'enlm-eks-node-log-mcp-agent'));
+    expect(set.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '750m', memory: '1Gi' } });
+  });
 });
