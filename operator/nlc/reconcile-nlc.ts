@@ -6,6 +6,7 @@ import { completedCollectionStatus } from '../../core/bundle/collection-status.j
 import { setCondition } from '../../core/bundle/conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { ReconcilerOptions } from '../reconciler-options.js';
+import { nodePresence } from '../node-presence.js';
 import { parseProviderId } from '../provider-id.js';
 import { NLC_PLURAL, type NodeLogCollection, splitKey, TERMINAL } from '../resources.js';
 import { pickMethod } from './pick-method.js';
@@ -127,9 +128,14 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
       await this.fail(nlc, 'Timeout', `no bundle arrived within ${this.o.collectTimeoutSeconds} s of the ${st.method} collection starting`);
       return {};
     }
-    if (st.method !== 'ssm' && st.nodeName && !(await this.o.client.getNode(st.nodeName))) {
-      await this.fail(nlc, 'NodeGone', `node ${st.nodeName} disappeared during the collection`);
-      return {};
+    if (st.method !== 'ssm' && st.nodeName) {
+      const node = nodePresence({ conditions: st.conditions, nodeName: st.nodeName, present: Boolean(await this.o.client.getNode(st.nodeName)), graceSeconds: this.o.nodeGoneGraceSeconds, generation: nlc.metadata?.generation }, new Date(this.now()));
+      if (node.kind === 'gone') {
+        await this.fail(nlc, 'NodeGone', node.message);
+        return {};
+      }
+      if (node.conditions) await this.patch(nlc, { conditions: node.conditions, ...(node.kind === 'missing' ? { message: node.message } : {}) });
+      if (node.kind === 'missing') return { requeueAfterMs: Math.min(poll.requeueAfterMs, node.retryInMs) };
     }
     if (st.method === 'job') {
       const podName = jobPodName('nlc', name, nlc.metadata!.uid!);

@@ -9,6 +9,7 @@ import type { ReconcileResult, Reconciler } from '../controller.js';
 import type { ReconcilerOptions } from '../reconciler-options.js';
 import { pickMethod } from '../nlc/pick-method.js';
 import { FINALIZER } from '../nlc/reconcile-nlc.js';
+import { nodePresence } from '../node-presence.js';
 import { parseProviderId } from '../provider-id.js';
 import { type PacketCapture, PCAP_PLURAL, splitKey, TERMINAL } from '../resources.js';
 
@@ -70,9 +71,14 @@ export class PcapReconciler implements Reconciler<PacketCapture> {
       return {};
     }
     if (st.method === 'ssm') return this.progressSsm(pc, st);
-    if (st.nodeName && !(await this.o.client.getNode(st.nodeName))) {
-      await this.fail(pc, 'NodeGone', `node ${st.nodeName} disappeared during the capture`);
-      return {};
+    if (st.nodeName) {
+      const node = nodePresence({ conditions: st.conditions, nodeName: st.nodeName, present: Boolean(await this.o.client.getNode(st.nodeName)), graceSeconds: this.o.nodeGoneGraceSeconds, generation: pc.metadata?.generation }, new Date(this.now()));
+      if (node.kind === 'gone') {
+        await this.fail(pc, 'NodeGone', node.message);
+        return {};
+      }
+      if (node.conditions) await this.patch(pc, { conditions: node.conditions, ...(node.kind === 'missing' ? { message: node.message } : {}) });
+      if (node.kind === 'missing') return { requeueAfterMs: Math.min(poll.requeueAfterMs, node.retryInMs) };
     }
     if (st.method === 'job') {
       const existing = await this.o.client.getPod(namespace, pod);

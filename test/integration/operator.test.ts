@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
 import { FsBundleStore } from '../../core/store/fs-store.js';
 import { LeaderElector } from '../../operator/leader-election.js';
-import { GROUP, NLC_PLURAL, type NodeLogCollection, VERSION } from '../../operator/resources.js';
+import { GROUP, NLC_PLURAL, type NodeLogCollection, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
 import { runOperator } from '../../operator/run-operator.js';
 import type { ControlPlane } from '../env/kube.js';
 import { createNode, createReadyAgentPod, mergePatch, startTestCluster, waitFor } from '../helpers/kube-fixtures.js';
@@ -15,6 +15,8 @@ import { createNode, createReadyAgentPod, mergePatch, startTestCluster, waitFor 
 // The operator against a real kube-apiserver: every status it writes is read back from the server.
 const NS = 'enlm-system';
 const log = pino({ level: process.env.ENLM_TEST_LOG ?? 'silent' });
+/** long enough to see a collection whose node vanished still Collecting, short enough for a test */
+const GRACE_S = 4;
 
 describe('operator on a real API server', () => {
   let cp: ControlPlane;
@@ -39,7 +41,7 @@ describe('operator on a real API server', () => {
       kc, log, namespace: NS, image: 'eks-node-log-mcp:test', hubUrl: 'http://hub.enlm-system.svc:8090', hubAudience: 'eks-node-log-mcp-hub',
       collectorServiceAccount: 'eks-node-log-mcp-agent', agentSelector: 'app.kubernetes.io/name=eks-node-log-mcp,app.kubernetes.io/component=agent',
       leaderElect: true, identity: 'op-test-1', healthHost: '127.0.0.1', healthPort: 0, metricsPort: 0, qps: 50, burst: 100, concurrency: 2,
-      collectTimeoutSeconds: 8, nodeGoneGraceSeconds: 1, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
+      collectTimeoutSeconds: 8, nodeGoneGraceSeconds: GRACE_S, pollSeconds: 1, store: new FsBundleStore(storeDir), storeUri: 'store://', catalog: CompiledCatalog.load(),
     });
   });
   afterAll(async () => {
@@ -88,13 +90,39 @@ describe('operator on a real API server', () => {
     expect(o.status?.conditions?.find((c) => c.type === 'Complete')).toMatchObject({ status: 'False', reason: 'NodeNotFound' });
   });
 
-  it('fails a collection when its node disappears mid-collection', async () => {
+  /** Deletes a node under running work; asserts the work stays Collecting while the grace runs and fails NodeGone after it. */
+  async function vanishAndExpectGraceThenNodeGone(nodeName: string, read: () => Promise<NodeLogCollection | PacketCapture>): Promise<void> {
+    await core.deleteNode({ name: nodeName });
+    const missing = (o: NodeLogCollection | PacketCapture) => o.status?.conditions?.find((c) => c.type === 'NodePresent' && c.status === 'False');
+    await waitFor(async () => {
+      const o = await read();
+      return Boolean(missing(o)) || o.status?.phase === 'Failed';
+    }, 10_000, 'node recorded missing');
+    const seen = await read();
+    // the first poll that misses the node records when; it does not fail the work
+    expect(seen.status?.phase, seen.status?.message).toBe('Collecting');
+    expect(missing(seen)).toMatchObject({ reason: 'NodeMissing' });
+    const since = Date.parse(missing(seen)!.lastTransitionTime!);
+    await waitFor(async () => (await read()).status?.phase === 'Failed', 15_000, 'Failed');
+    const failed = await read();
+    expect(failed.status?.conditions?.find((c) => c.type === 'Complete')).toMatchObject({ status: 'False', reason: 'NodeGone' });
+    expect(failed.status?.message).toMatch(new RegExp(`node ${nodeName} disappeared .* still missing after ${GRACE_S} s`));
+    expect(Date.parse(failed.status!.completionTime!) - since).toBeGreaterThanOrEqual(GRACE_S * 1000);
+  }
+
+  it('fails a collection whose node disappears mid-collection once the node has been missing for the grace period, not before', async () => {
     await createNode(kc, 'ip-10-0-1-12.ec2.internal', 'i-0aaaaaaaaaaaaaaa3');
     await create('node-vanishes', { nodeName: 'ip-10-0-1-12.ec2.internal', method: 'job' });
     await waitFor(async () => (await phaseOf('node-vanishes')) === 'Collecting', 15_000, 'Collecting');
-    await core.deleteNode({ name: 'ip-10-0-1-12.ec2.internal' });
-    await waitFor(async () => (await phaseOf('node-vanishes')) === 'Failed', 15_000, 'Failed');
-    expect((await get('node-vanishes')).status?.message).toMatch(/disappeared/);
+    await vanishAndExpectGraceThenNodeGone('ip-10-0-1-12.ec2.internal', () => get('node-vanishes'));
+  });
+
+  it('fails a packet capture whose node disappears the same way: after the grace period, not before', async () => {
+    await createNode(kc, 'ip-10-0-1-13.ec2.internal', 'i-0aaaaaaaaaaaaaaa4');
+    const getPcap = () => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name: 'capture-vanishes' }) as Promise<PacketCapture>;
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'PacketCapture', metadata: { name: 'capture-vanishes' }, spec: { nodeName: 'ip-10-0-1-13.ec2.internal', method: 'job', durationSeconds: 60 } } });
+    await waitFor(async () => (await getPcap()).status?.phase === 'Collecting', 15_000, 'Collecting');
+    await vanishAndExpectGraceThenNodeGone('ip-10-0-1-13.ec2.internal', getPcap);
   });
 
   it('fails a collection that never receives its bundle, after the collect timeout', async () => {
