@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FsBundleStore } from '../../core/store/fs-store.js';
 import { GROUP, NLC_PLURAL, type NodeLogCollection, type PacketCapture, PCAP_PLURAL, VERSION } from '../../operator/resources.js';
 import type { ControlPlane } from '../env/kube.js';
 import { freePort, stopChild, tailOf } from '../env/procs.js';
@@ -241,6 +242,44 @@ describe('end to end on a real API server', () => {
     expect(f.summary).toEqual({ critical, high, warning, info });
     expect(f.findings.map((x) => x.id)).toEqual(expect.arrayContaining((top ?? []).map((t) => t.id)));
   }, 240_000);
+
+  it('job method: the one-shot pod the operator creates, its command run as the kubelet would run it (agent --once), completes the collection', async () => {
+    await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: {
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name: 'by-job' }, spec: { nodeName: NODE, method: 'job', categories: ['Base'], since: '10m' },
+    } });
+    let pod: k8s.V1Pod | undefined;
+    await waitFor(async () => Boolean((pod = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'eksnodelog.io/collection=by-job' })).items[0])), 30_000, `collector pod created\n${logs()}`);
+    const spec = pod!.spec!;
+    const c = spec.containers[0]!;
+    expect(spec).toMatchObject({ nodeName: NODE, serviceAccountName: SA.agent, hostPID: true });
+    expect(c.args?.slice(0, 2)).toEqual(['agent', '--once']);
+
+    // No kubelet runs here, so the test is the kubelet: the container's args verbatim (the image's
+    // entrypoint is `node dist/cli/main.js`), its env with the hostPath mount mapped back to the host
+    // path, its service account as the in-cluster credentials, and its projected hub token as a file.
+    // (This sandbox refuses nsenter into PID 1, so --in-pod's host commands are recorded as failed
+    // sources in the manifest; the host's files are read through HOST_ROOT.)
+    const volume = (name: string) => spec.volumes!.find((v) => v.name === name)!;
+    const hostMount = c.volumeMounts!.find((m) => volume(m.name).hostPath)!;
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value === hostMount.mountPath ? volume(hostMount.name).hostPath!.path : e.value!]));
+    const tokenMount = c.volumeMounts!.find((m) => volume(m.name).projected)!;
+    const projected = volume(tokenMount.name).projected!.sources![0]!.serviceAccountToken!;
+    const tokenFile = join(work, 'job-token');
+    await writeFile(tokenFile, await saToken(spec.serviceAccountName!, [projected.audience!]), { mode: 0o600 });
+    const child = start('job-pod', [...c.args!, '--kubeconfig', await saKubeconfig(spec.serviceAccountName!), '--token-file', tokenFile], env);
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (n) => resolve(n))));
+    expect(code, logs()).toBe(0);
+
+    await waitFor(async () => (await getNlc('by-job')).status?.phase === 'Completed', 30_000, `job collection completed\n${logs()}`);
+    const nlc = await getNlc('by-job');
+    expect(nlc.status).toMatchObject({ method: 'job', nodeName: NODE });
+    const manifest = JSON.parse((await new FsBundleStore(join(work, 'store')).getBuffer(`bundles/${NODE}/${nlc.status!.bundle!.id}/manifest.json`)).toString()) as { method: string; files: Array<{ path: string }> };
+    expect(manifest.method).toBe('job');
+    expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['collector-manifest.json', 'system/os-release.txt']));
+    expect(nlc.status?.conditions?.find((x) => x.type === 'Uploaded')).toMatchObject({ status: 'True', reason: 'HubAccepted' });
+    // a finished job's pod is the operator's to remove (it stays Terminating: no kubelet confirms)
+    await waitFor(async () => core.readNamespacedPod({ namespace: NS, name: pod!.metadata!.name! }).then((p) => Boolean(p.metadata?.deletionTimestamp), (e: { code?: number }) => e.code === 404), 15_000, 'collector pod deleted');
+  }, 180_000);
 
   it('rides out a hub outage: the agent retries, the status says so, and the collection completes once the hub is back', async () => {
     const hub = procs.find((p) => p.name === 'hub')!;
