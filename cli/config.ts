@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type DeployEnv, parseDeployEnv } from './deploy-env.js';
 
 /** The only place that reads process.env (STYLE.md 11). */
 const EnvSchema = z.object({
@@ -21,10 +22,12 @@ export interface Config {
   awsRegion: string | undefined;
   image: string | undefined;
   hostRoot: string;
+  /** deploy's variables (cli/deploy-env.ts), parsed when deploy runs so a bad one never stops another command */
+  deployEnv: () => DeployEnv;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = EnvSchema.parse(env);
   const data = e.XDG_DATA_HOME ?? join(homedir(), '.local', 'share');
-  return { storeDir: e.EKS_NLM_STORE ?? join(data, 'eks-node-log-mcp'), logLevel: e.EKS_NLM_LOG_LEVEL, podNamespace: e.POD_NAMESPACE, awsRegion: e.AWS_REGION, image: e.EKS_NLM_IMAGE, hostRoot: e.HOST_ROOT ?? '/' };
+  return { storeDir: e.EKS_NLM_STORE ?? join(data, 'eks-node-log-mcp'), logLevel: e.EKS_NLM_LOG_LEVEL, podNamespace: e.POD_NAMESPACE, awsRegion: e.AWS_REGION, image: e.EKS_NLM_IMAGE, hostRoot: e.HOST_ROOT ?? '/', deployEnv: () => parseDeployEnv(env) };
 }

@@ -13,6 +13,7 @@ import { runOperatorCommand } from './commands/operator-command.js';
 import { runAgentCommand } from './commands/agent-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
+import { withDeployEnv } from './deploy-env.js';
 
 // The composition root of the CLI: config once, one logger (to stderr: stdout carries results).
 const config = loadConfig();
@@ -188,24 +189,25 @@ program
 program
   .command('deploy')
   .description('Provision the hub (CDK: S3, KMS, IAM) for an EKS cluster and install the Helm chart; asks for what flags leave open')
-  .option('--region <region>', 'a region, "current" or "all" (search every enabled region)')
-  .option('--cluster <name>', 'EKS cluster name')
-  .addOption(new Option('--identity <mode>', 'how pods get AWS credentials').choices(['pod-identity', 'irsa']))
-  .option('--ssm', 'enable the SSM collection method (grants the node roles)')
-  .option('--no-ssm', 'do not enable the SSM method')
-  .option('--node-role <arn>', 'node-group instance role to grant (repeatable; default: every node group of the cluster)', collect)
-  .option('--namespace <ns>', 'namespace of the release', 'eks-node-log-mcp')
-  .option('--release <name>', 'Helm release name', 'eks-node-log-mcp')
+  .option('--region <region>', 'a region, "current" or "all" (search every enabled region); env EKS_NLM_REGION')
+  .option('--cluster <name>', 'EKS cluster name; env EKS_NLM_CLUSTER')
+  .addOption(new Option('--identity <mode>', 'how pods get AWS credentials; env EKS_NLM_IDENTITY').choices(['pod-identity', 'irsa']))
+  .option('--ssm', 'enable the SSM collection method (grants the node roles); env EKS_NLM_SSM=true')
+  .option('--no-ssm', 'do not enable the SSM method; env EKS_NLM_SSM=false')
+  .option('--node-role <arn>', 'instance role of the nodes to grant the SSM upload (repeatable; default: every managed node group\'s; needed for Karpenter or self-managed nodes); env EKS_NODE_ROLE_ARNS=<arn>,<arn>', collect)
+  .option('--namespace <ns>', 'namespace of the release (default: eks-node-log-mcp); env EKS_NLM_NAMESPACE')
+  .option('--release <name>', 'Helm release name (default: eks-node-log-mcp); env EKS_NLM_RELEASE')
   .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster (groundwork, not usable yet: docs/connect-agents.md)')
   .option('--gateway-target-url <url>', "https URL of the chart's Ingress the gateway forwards to")
-  .option('--kube-context <ctx>', 'kubeconfig context of the cluster')
-  .option('--image <ref>', "image for every component, repository:tag or repository@sha256:… (e.g. the Dockerfile built and pushed to ECR); default: the chart's image")
+  .option('--kube-context <ctx>', 'kubeconfig context of the cluster (deploy stops unless it points at the cluster); env EKS_NLM_KUBE_CONTEXT')
+  .option('--image <ref>', "image for every component, repository:tag or repository@sha256:… (e.g. the Dockerfile built and pushed to ECR); default: the chart's image; env EKS_NLM_IMAGE")
   .option('--yes', 'non-interactive: ask nothing, approve IAM changes')
   .option('--dry-run', 'print the commands instead of running them')
-  .action(async (o: { region?: string; cluster?: string; identity?: 'irsa' | 'pod-identity'; ssm?: boolean; nodeRole?: string[]; namespace: string; release: string; gateway?: boolean; gatewayTargetUrl?: string; kubeContext?: string; image?: string; yes?: boolean; dryRun?: boolean }, cmd: Command) => {
+  .action(async (o: { region?: string; cluster?: string; identity?: 'irsa' | 'pod-identity'; ssm?: boolean; nodeRole?: string[]; namespace?: string; release?: string; gateway?: boolean; gatewayTargetUrl?: string; kubeContext?: string; image?: string; yes?: boolean; dryRun?: boolean }, cmd: Command) => {
     // commander defaults --ssm/--no-ssm to true; only an explicit flag counts as an answer.
     const ssm = cmd.getOptionValueSource('ssm') === 'cli' ? o.ssm : undefined;
-    process.exitCode = await runDeploy({ ...o, ssm, interactive: !o.yes && process.stdin.isTTY === true }, log);
+    const options = withDeployEnv({ ...o, ssm }, config.deployEnv(), config.image);
+    process.exitCode = await runDeploy({ ...options, interactive: !o.yes && process.stdin.isTTY === true }, log);
   });
 
 program

@@ -1,15 +1,17 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import type { Logger } from 'pino';
 import { chartFullname } from '../../infra/hub-config.js';
 import { type DiscoveryClients, describeCluster, listClustersIn, listEnabledRegions, listNodeRoles } from '../../infra/deploy/discover.js';
-import { buildDeployPlan, type DeployChoices, type DeployPlan, namespaceManifest } from '../../infra/deploy/plan.js';
+import { kubeContextMismatch } from '../../infra/deploy/kube-context.js';
+import { buildDeployPlan, type DeployChoices, type DeployPlan, namespaceManifest, type PlanStep } from '../../infra/deploy/plan.js';
 import { renderValuesSnippet, stackOutputs } from '../../infra/values-snippet.js';
 
 export interface DeployOptions {
@@ -34,6 +36,14 @@ export interface DeployOptions {
 
 /** Asks the operator to pick one of `choices` (or type a value when choices is empty). */
 export type Ask = (question: string, choices: string[], fallback?: string) => Promise<string>;
+/** Tells the operator something they must act on, without stopping the deploy. */
+export type Warn = (message: string) => void;
+
+/** A deploy that must not go on (e.g. the kube context is another cluster); the message says what to do. */
+export class DeployStopped extends Error {}
+
+// IAM role ARN as CDK context takes it: the list is joined with ',' so a role name may not hold one.
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+$/;
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -64,6 +74,10 @@ export async function runDeploy(o: DeployOptions, log: Logger, clients: Discover
       await executePlan(plan, log);
       process.stdout.write(connectInstructions(choices));
       return 0;
+    } catch (e) {
+      if (!(e instanceof DeployStopped)) throw e;
+      process.stderr.write(`deploy: ${e.message}\n`);
+      return 1;
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -77,7 +91,7 @@ function awsClients(): DiscoveryClients {
 }
 
 /** Fills every choice from flags, asking only for what is missing (and only when interactive). */
-export async function resolveChoices(o: DeployOptions, c: DiscoveryClients, ask: Ask): Promise<DeployChoices> {
+export async function resolveChoices(o: DeployOptions, c: DiscoveryClients, ask: Ask, warn: Warn = (m) => process.stderr.write(`deploy: ${m}\n`)): Promise<DeployChoices> {
   let regionArg = o.region ?? (await ask('Region: search all enabled regions, the current one, or name one', ['current', 'all'], 'current'));
   const current = async () => {
     const r = await new EKSClient({}).config.region();
@@ -110,23 +124,46 @@ export async function resolveChoices(o: DeployOptions, c: DiscoveryClients, ask:
   if (identity === 'irsa' && !info.oidcProviderArn) throw new Error(`cluster ${cluster} has no OIDC issuer; use pod-identity`);
 
   const ssmEnabled = o.ssm ?? (await ask('Enable the SSM collection method (reaches nodes whose kubelet is down)?', ['no', 'yes'], 'no')) === 'yes';
-  let nodeRoleArns: string[] = [];
-  if (ssmEnabled) {
-    if (o.nodeRole?.length) nodeRoleArns = o.nodeRole;
-    else {
-      const roles = await listNodeRoles(c, region, cluster);
-      const all = roles.map((r) => r.roleArn);
-      if (o.interactive && all.length > 0) {
-        const answer = await ask(`Node roles to grant the SSM upload (comma-separated numbers, or "all")\n${roles.map((r, i) => `  ${i + 1}) ${r.roleArn} (${r.nodegroup})`).join('\n')}`, [], 'all');
-        nodeRoleArns = answer === 'all' ? all : answer.split(',').map((s) => all[Number(s.trim()) - 1]).filter((r): r is string => !!r);
-      } else nodeRoleArns = all;
-    }
-  }
+  const nodeRoleArns = ssmEnabled ? await pickNodeRoles(o, c, ask, warn, region, cluster) : [];
+  if (!ssmEnabled && o.nodeRole?.length) warn('node roles given (--node-role / EKS_NODE_ROLE_ARNS) are ignored: they are only granted with the SSM method');
   return {
-    region, cluster, identity, oidcProviderArn: info.oidcProviderArn, ssmEnabled, nodeRoleArns,
+    region, cluster, clusterArn: info.arn, clusterEndpoint: info.endpoint, identity, oidcProviderArn: info.oidcProviderArn, ssmEnabled, nodeRoleArns,
     namespace: o.namespace, release: o.release, gateway: o.gateway ?? false, gatewayTargetUrl: o.gatewayTargetUrl,
     kubeContext: o.kubeContext, image: o.image, approve: o.yes ?? false,
   };
+}
+
+/**
+ * The instance roles the SSM runbook uploads with (it runs on the node, as the node). Given ones win;
+ * otherwise those of the managed node groups. Karpenter and self-managed nodes belong to no managed
+ * node group, so discovery finds nothing for them: then ask (interactive) and, when still none,
+ * warn that SSM collections from those nodes cannot upload, instead of granting nothing silently.
+ */
+async function pickNodeRoles(o: DeployOptions, c: DiscoveryClients, ask: Ask, warn: Warn, region: string, cluster: string): Promise<string[]> {
+  let picked: string[];
+  if (o.nodeRole?.length) picked = o.nodeRole;
+  else {
+    const roles = await listNodeRoles(c, region, cluster);
+    const all = roles.map((r) => r.roleArn);
+    if (all.length === 0) {
+      const typed = o.interactive
+        ? await ask(`Cluster ${cluster} has no managed node groups (Karpenter or self-managed nodes?). Instance role ARNs of its nodes to grant the SSM upload (comma-separated; empty: none)`, [], '')
+        : '';
+      picked = typed.split(',').map((s) => s.trim()).filter(Boolean);
+      if (picked.length === 0) {
+        warn(`SSM is on, but cluster ${cluster} has no managed node group, so no node role was found and none is granted: `
+          + 'SSM collections from its nodes (Karpenter or self-managed) will fail to upload to the hub bucket. '
+          + 'Pass the nodes\' instance roles with --node-role <arn> (repeatable) or EKS_NODE_ROLE_ARNS=<arn>,<arn>.');
+      }
+    } else if (o.interactive) {
+      const answer = await ask(`Node roles to grant the SSM upload (comma-separated numbers, or "all")\n${roles.map((r, i) => `  ${i + 1}) ${r.roleArn} (${r.nodegroup})`).join('\n')}`, [], 'all');
+      picked = answer === 'all' ? all : answer.split(',').map((s) => all[Number(s.trim()) - 1]).filter((r): r is string => !!r);
+    } else picked = all;
+  }
+  for (const arn of picked) {
+    if (!ROLE_ARN.test(arn)) throw new Error(`not an IAM role ARN (arn:aws:iam::<account>:role/<name>, no commas): ${arn}`);
+  }
+  return picked;
 }
 
 /** Shell-quoted display of the plan (for reading only; execution never goes through a shell). */
@@ -136,6 +173,9 @@ export function formatPlan(plan: DeployPlan): string {
     .map((s, i) => {
       const head = `# ${i + 1}. ${s.title}`;
       if (s.kind === 'exec') return `${head}\n${Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${q(v)} `).join('')}${s.argv.map(q).join(' ')}`;
+      if (s.kind === 'verify-kube-context') {
+        return `${head}\n${s.argv.map(q).join(' ')}\n(stops unless the server is ${s.target.endpoint ?? '(endpoint not known)'} or the cluster is named ${s.target.arn})`;
+      }
       if (s.kind === 'render-values') return `${head}\n(values from ${s.outputsFile} → ${s.valuesFile})`;
       return `${head}\n(namespace manifest → ${s.path})`;
     })
@@ -148,12 +188,31 @@ async function executePlan(plan: DeployPlan, log: Logger): Promise<void> {
     log.info({ step: step.title }, 'Running deploy step');
     process.stderr.write(`==> ${step.title}\n`);
     if (step.kind === 'exec') await run(step.argv, step.env);
+    else if (step.kind === 'verify-kube-context') await verifyKubeContext(step);
     else if (step.kind === 'write-namespace') await writeFile(step.path, namespaceManifest(step.namespace), { mode: 0o600 });
     else {
       const outputs = stackOutputs(JSON.parse(await readFile(step.outputsFile, 'utf8')), step.stackName);
       await writeFile(step.valuesFile, renderValuesSnippet(outputs), { mode: 0o600 });
     }
   }
+}
+
+type VerifyStep = Extract<PlanStep, { kind: 'verify-kube-context' }>;
+/** Runs the step's argv and returns its stdout (a failed command rejects with its stderr). */
+export type Capture = (argv: string[]) => Promise<string>;
+const capture: Capture = async ([cmd, ...args]) => (await promisify(execFile)(cmd as string, args, { timeout: 30_000 })).stdout;
+
+/** Throws DeployStopped unless kubectl's context is the step's cluster. */
+export async function verifyKubeContext(step: VerifyStep, exec: Capture = capture): Promise<void> {
+  let out: string;
+  try {
+    out = await exec(step.argv);
+  } catch (e) {
+    const detail = (e as { stderr?: string }).stderr?.trim() || (e instanceof Error ? e.message : String(e));
+    throw new DeployStopped(`could not read the kube context (${detail}); nothing was installed. Run \`aws eks update-kubeconfig --region ${step.target.region} --name ${step.target.cluster}\`, or pass --kube-context.`);
+  }
+  const why = kubeContextMismatch(out, step.target, step.kubeContext);
+  if (why) throw new DeployStopped(why);
 }
 
 function run(argv: string[], env?: Record<string, string>): Promise<void> {

@@ -22,6 +22,8 @@ export interface ClusterInfo {
   region: string;
   arn: string;
   version?: string;
+  /** the API server URL (absent while the cluster is being created) */
+  endpoint?: string;
   /** https://oidc.eks.<region>.amazonaws.com/id/<id>, when the cluster has one */
   oidcIssuer?: string;
   /** the IAM OIDC provider ARN IRSA trusts (it must exist in IAM: eksctl utils associate-iam-oidc-provider) */
@@ -69,6 +71,7 @@ export async function describeCluster(c: DiscoveryClients, region: string, name:
     region,
     arn: cluster.arn,
     version: cluster.version,
+    endpoint: cluster.endpoint,
     oidcIssuer: issuer,
     oidcProviderArn: issuer ? oidcProviderArnFor(cluster.arn, issuer) : undefined,
   };

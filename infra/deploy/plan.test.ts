@@ -4,6 +4,7 @@ import { buildDeployPlan, type DeployChoices, imageValues, namespaceManifest } f
 
 const choices: DeployChoices = {
   region: 'eu-west-1', cluster: 'prod', identity: 'irsa',
+  clusterArn: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', clusterEndpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
   oidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB',
   ssmEnabled: true, nodeRoleArns: ['arn:aws:iam::123456789012:role/a', 'arn:aws:iam::123456789012:role/b'],
   namespace: 'obs', release: 'nlm', gateway: false, approve: false,
@@ -31,14 +32,31 @@ describe('deploy plan', () => {
 
   it('renders values from the outputs before installing the chart with them', () => {
     const plan = buildDeployPlan({ ...choices, kubeContext: 'prod-admin' }, paths);
-    expect(plan.steps.map((s) => s.kind)).toEqual(['exec', 'exec', 'render-values', 'write-namespace', 'exec', 'exec']);
-    const helm = plan.steps[5];
+    expect(plan.steps.map((s) => s.kind)).toEqual(['verify-kube-context', 'exec', 'exec', 'render-values', 'write-namespace', 'exec', 'exec']);
+    const helm = plan.steps[6];
     expect(helm?.kind === 'exec' && helm.argv).toEqual([
       'helm', 'upgrade', '--install', 'nlm', '/repo/charts/eks-node-log-mcp', '--namespace', 'obs',
       '--kube-context', 'prod-admin', '-f', '/tmp/enlm-x/hub-values.yaml',
     ]);
-    const values = plan.steps[2];
+    const values = plan.steps[3];
     expect(values?.kind === 'render-values' && values.outputsFile).toBe('/tmp/enlm-x/hub-outputs.json');
+  });
+
+  it('checks first, before CDK, kubectl or helm touch anything, that the kube context helm and kubectl will use is the chosen cluster', () => {
+    const [first, ...rest] = buildDeployPlan({ ...choices, kubeContext: 'prod-admin' }, paths).steps;
+    expect(first).toEqual({
+      kind: 'verify-kube-context', title: 'Check that kube context prod-admin is cluster prod',
+      argv: ['kubectl', '--context', 'prod-admin', 'config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}{"\\n"}{.clusters[0].name}'],
+      target: { cluster: 'prod', region: 'eu-west-1', endpoint: choices.clusterEndpoint, arn: choices.clusterArn },
+      kubeContext: 'prod-admin',
+    });
+    expect(rest.some((s) => s.kind === 'verify-kube-context')).toBe(false);
+    // the kubectl and helm steps use that same context
+    const kube = rest.filter((s) => s.kind === 'exec' && !s.argv[0]?.endsWith('cdk'));
+    expect(kube.map((s) => s.kind === 'exec' && s.argv.join(' '))).toEqual([expect.stringContaining('--context prod-admin'), expect.stringContaining('--kube-context prod-admin')]);
+    const current = buildDeployPlan(choices, paths).steps[0];
+    expect(current?.kind === 'verify-kube-context' && current.argv).not.toContain('--context');
+    expect(current?.title).toBe('Check that the current kube context is cluster prod');
   });
 
   it('leaves out the OIDC provider with Pod Identity and node roles without SSM', () => {
@@ -93,8 +111,9 @@ describe('deploy plan', () => {
 
   it('prints the plan shell-quoted, one numbered step per command', () => {
     const text = formatPlan(buildDeployPlan(choices, paths));
-    expect(text).toContain('# 1. Bootstrap CDK in eu-west-1');
-    expect(text).toContain('# 2. Deploy the hub stack EksNodeLogMcpHub-prod in eu-west-1');
+    expect(text).toContain(`# 1. Check that the current kube context is cluster prod\nkubectl config view --minify -o 'jsonpath={.clusters[0].cluster.server}{"\\n"}{.clusters[0].name}'\n(stops unless the server is ${choices.clusterEndpoint} or the cluster is named ${choices.clusterArn})`);
+    expect(text).toContain('# 2. Bootstrap CDK in eu-west-1');
+    expect(text).toContain('# 3. Deploy the hub stack EksNodeLogMcpHub-prod in eu-west-1');
     expect(text).toContain("--app '/repo/node_modules/.bin/node /repo/dist/infra/app.js'");
     expect(text).toMatch(/^AWS_REGION=eu-west-1 \/repo\/node_modules\/\.bin\/cdk deploy/m);
   });

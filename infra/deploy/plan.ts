@@ -1,9 +1,13 @@
 import { join } from 'node:path';
+import { kubeContextArgv, type KubeTarget } from './kube-context.js';
 
 /** Everything a deploy is decided by; no secrets (none are needed: roles come from the caller's AWS session). */
 export interface DeployChoices {
   region: string;
   cluster: string;
+  /** from DescribeCluster: what the kube context must point at */
+  clusterArn: string;
+  clusterEndpoint?: string;
   identity: 'irsa' | 'pod-identity';
   /** required with irsa */
   oidcProviderArn?: string;
@@ -53,6 +57,7 @@ export interface DeployPaths {
 
 export type PlanStep =
   | { kind: 'exec'; title: string; argv: string[]; env?: Record<string, string> }
+  | { kind: 'verify-kube-context'; title: string; argv: string[]; target: KubeTarget; kubeContext?: string }
   | { kind: 'write-namespace'; title: string; path: string; namespace: string }
   | { kind: 'render-values'; title: string; outputsFile: string; stackName: string; valuesFile: string };
 
@@ -66,7 +71,8 @@ export function stackNameFor(cluster: string): string {
 }
 
 /**
- * The deploy as data: CDK bootstrap and deploy of the hub, values rendered from its outputs, the namespace (with
+ * The deploy as data: first a check that the kube context is the chosen cluster (it runs before
+ * anything is created, so a wrong context costs nothing), CDK bootstrap and deploy of the hub, values rendered from its outputs, the namespace (with
  * the Pod Security label the privileged agent needs), then `helm upgrade --install`. Every command
  * is an argv array (never a shell line); `--dry-run` prints this plan, a real run executes it.
  */
@@ -106,6 +112,13 @@ export function buildDeployPlan(c: DeployChoices, p: DeployPaths): DeployPlan {
   return {
     stackName,
     steps: [
+      {
+        kind: 'verify-kube-context',
+        title: `Check that ${c.kubeContext ? `kube context ${c.kubeContext}` : 'the current kube context'} is cluster ${c.cluster}`,
+        argv: kubeContextArgv(c.kubeContext),
+        target: { cluster: c.cluster, region: c.region, endpoint: c.clusterEndpoint, arn: c.clusterArn },
+        ...(c.kubeContext ? { kubeContext: c.kubeContext } : {}),
+      },
       { kind: 'exec', title: `Bootstrap CDK in ${c.region} (once per account and region; no change when done)`, argv: bootstrap, env: { AWS_REGION: c.region } },
       { kind: 'exec', title: `Deploy the hub stack ${stackName} in ${c.region}`, argv: cdk, env: { AWS_REGION: c.region } },
       { kind: 'render-values', title: 'Render Helm values from the stack outputs', outputsFile, stackName, valuesFile },

@@ -1,9 +1,17 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resolveChoices } from '../../cli/commands/deploy-command.js';
+import { type Capture, DeployStopped, resolveChoices, verifyKubeContext } from '../../cli/commands/deploy-command.js';
+import { parseDeployEnv, withDeployEnv } from '../../cli/deploy-env.js';
 import { type DiscoveryClients, describeCluster, listClusters, listClustersIn, listEnabledRegions, listNodeRoles } from '../../infra/deploy/discover.js';
+import { buildDeployPlan, type DeployChoices } from '../../infra/deploy/plan.js';
+import { ensureKubeBinaries } from '../env/kube.js';
 
 // The discovery of `eks-node-log-mcp deploy` against a real EKS/EC2 API surface (moto): clusters and
 // node groups are created through the same SDK, then found again by the discovery code.
@@ -123,5 +131,115 @@ describe('deploy discovery on moto (EKS ListClusters/DescribeCluster/ListNodegro
         throw new Error(`${q}: not given and not interactive`);
       }),
     ).rejects.toThrow(/Cluster: not given and not interactive/);
+  });
+
+  const noAsk = async (q: string): Promise<string> => {
+    throw new Error(`asked: ${q}`);
+  };
+  const roleK = `arn:aws:iam::123456789012:role/karpenter-nodes-${suffix}`;
+
+  it('SSM on a cluster without managed node groups (Karpenter, self-managed), no roles given: grants none and warns what fails and which flag or variable fixes it', async () => {
+    const warnings: string[] = [];
+    const c = await resolveChoices(
+      { region: REGION, cluster: STAGE_CLUSTER, identity: 'pod-identity', ssm: true, namespace: 'obs', release: 'nlm', interactive: false },
+      clients, noAsk, (m) => warnings.push(m),
+    );
+    expect(c.nodeRoleArns).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`cluster ${STAGE_CLUSTER} has no managed node group, so no node role was found and none is granted`);
+    expect(warnings[0]).toContain('will fail to upload');
+    expect(warnings[0]).toContain('--node-role <arn> (repeatable) or EKS_NODE_ROLE_ARNS=<arn>,<arn>');
+  });
+
+  it('SSM on a cluster without managed node groups: the roles in EKS_NODE_ROLE_ARNS are granted, without a warning', async () => {
+    const warnings: string[] = [];
+    const env = parseDeployEnv({ EKS_NLM_REGION: REGION, EKS_NLM_CLUSTER: STAGE_CLUSTER, EKS_NLM_IDENTITY: 'pod-identity', EKS_NLM_SSM: 'true', EKS_NODE_ROLE_ARNS: `${roleK},${roleB}` });
+    const c = await resolveChoices({ ...withDeployEnv({}, env, undefined), interactive: false }, clients, noAsk, (m) => warnings.push(m));
+    expect(c).toMatchObject({ cluster: STAGE_CLUSTER, ssmEnabled: true, nodeRoleArns: [roleK, roleB], namespace: 'eks-node-log-mcp' });
+    expect(warnings).toEqual([]);
+    // and they reach the CDK context that grants them
+    const cdk = buildDeployPlan(c, { repoRoot: '/repo', workDir: '/tmp/x' }).steps.find((st) => st.kind === 'exec' && st.argv[1] === 'deploy');
+    expect(cdk?.kind === 'exec' && cdk.argv).toContain(`nodeRoleArns=${roleK},${roleB}`);
+  });
+
+  it('interactive, no managed node groups: asks for the nodes\' role ARNs and grants what is typed; refuses what is not a role ARN', async () => {
+    const asked: string[] = [];
+    const answer = (typed: string) => async (q: string) => {
+      asked.push(q);
+      if (/no managed node groups/.test(q)) return typed;
+      throw new Error(`unexpected question: ${q}`);
+    };
+    const o = { region: REGION, cluster: STAGE_CLUSTER, identity: 'pod-identity' as const, ssm: true, namespace: 'obs', release: 'nlm', interactive: true };
+    const c = await resolveChoices(o, clients, answer(` ${roleK} `), () => undefined);
+    expect(c.nodeRoleArns).toEqual([roleK]);
+    expect(asked[0]).toMatch(new RegExp(`^Cluster ${STAGE_CLUSTER} has no managed node groups \\(Karpenter or self-managed nodes\\?\\)`));
+    await expect(resolveChoices(o, clients, answer('karpenter-nodes'), () => undefined)).rejects.toThrow(/not an IAM role ARN .*: karpenter-nodes/);
+  });
+
+  it('SSM off: node roles given anyway are not granted, and the operator is told so', async () => {
+    const warnings: string[] = [];
+    const c = await resolveChoices(
+      { region: REGION, cluster: CLUSTER, identity: 'pod-identity', ssm: false, nodeRole: [roleK], namespace: 'obs', release: 'nlm', interactive: false },
+      clients, noAsk, (m) => warnings.push(m),
+    );
+    expect(c.nodeRoleArns).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/ignored: they are only granted with the SSM method/)]);
+  });
+
+  describe('kube context check (the plan\'s first step, run with the real kubectl on a kubeconfig)', () => {
+    let dir = '';
+    let kubectl = '';
+    let prod: DeployChoices;
+    let edgeEndpoint = '';
+    beforeAll(async () => {
+      kubectl = join(await ensureKubeBinaries(), 'kubectl');
+      dir = await mkdtemp(join(tmpdir(), 'enlm-kubecfg-'));
+      prod = await resolveChoices({ region: REGION, cluster: CLUSTER, identity: 'pod-identity', ssm: false, namespace: 'obs', release: 'nlm', interactive: false }, clients, noAsk);
+      // The other cluster is in another region: moto gives every cluster of a region one endpoint.
+      const edge = await describeCluster(clients, OTHER, OTHER_CLUSTER);
+      edgeEndpoint = edge.endpoint as string;
+      expect(edgeEndpoint).not.toBe(prod.clusterEndpoint);
+      // Two contexts as `aws eks update-kubeconfig` writes them, but the prod one under a hand-made
+      // cluster name, so only its server can match.
+      const cluster = (name: string, server: string) => `- name: ${name}\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\n`;
+      const context = (name: string, c: string) => `- name: ${name}\n  context:\n    cluster: ${c}\n    user: u\n`;
+      await writeFile(join(dir, 'config'), [
+        'apiVersion: v1', 'kind: Config', 'current-context: edge-admin', 'clusters:',
+        cluster('prod-by-hand', prod.clusterEndpoint as string) + cluster(edge.arn, edgeEndpoint).trimEnd(),
+        'contexts:', context('prod-admin', 'prod-by-hand') + context('edge-admin', edge.arn).trimEnd(),
+        'users:', '- name: u', '  user:', '    token: not-a-secret', '',
+      ].join('\n'));
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+    const realKubectl: Capture = async ([, ...args]) =>
+      (await promisify(execFile)(kubectl, args, { env: { KUBECONFIG: join(dir, 'config'), PATH: process.env.PATH ?? '' } })).stdout;
+    const firstStep = (c: DeployChoices) => {
+      const step = buildDeployPlan(c, { repoRoot: '/repo', workDir: '/tmp/x' }).steps[0];
+      if (step?.kind !== 'verify-kube-context') throw new Error(`first step is ${step?.kind}`);
+      return step;
+    };
+
+    it('passes when the context\'s server is the endpoint DescribeCluster returns for the chosen cluster', async () => {
+      expect(prod.clusterEndpoint).toMatch(/^https:\/\//);
+      expect(prod.clusterArn).toMatch(new RegExp(`:cluster/${CLUSTER}$`));
+      await expect(verifyKubeContext(firstStep({ ...prod, kubeContext: 'prod-admin' }), realKubectl)).resolves.toBeUndefined();
+    });
+
+    it('stops when the current context is another cluster, naming it, the chosen one and how to switch', async () => {
+      const err = await verifyKubeContext(firstStep(prod), realKubectl).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeployStopped);
+      const msg = (err as Error).message;
+      expect(msg).toContain(`the current kube context points at ${edgeEndpoint} (cluster arn:aws:eks:${OTHER}:`);
+      expect(msg).toContain(`not at EKS cluster ${CLUSTER} in ${REGION} (${prod.clusterEndpoint}, ${prod.clusterArn}); nothing was installed`);
+      expect(msg).toContain(`aws eks update-kubeconfig --region ${REGION} --name ${CLUSTER}`);
+    });
+
+    it('stops when the named context does not exist, with kubectl\'s reason', async () => {
+      const err = await verifyKubeContext(firstStep({ ...prod, kubeContext: 'nope' }), realKubectl).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeployStopped);
+      expect((err as Error).message).toMatch(/could not read the kube context \(.*nope.*\); nothing was installed/);
+    });
   });
 });
