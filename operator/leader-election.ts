@@ -21,6 +21,9 @@ const micro = (ms: number) => new k8s.V1MicroTime(ms);
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  private stopped = false;
+  /** cuts a standby's wait between attempts short, so stop() ends the acquire loop at once */
+  private wake: (() => void) | undefined;
   private lastRenew = 0;
   private readonly now: () => number;
 
@@ -36,11 +39,31 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Resolves once this replica leads; keeps renewing afterwards. */
-  async run(onLost: () => void): Promise<void> {
+  /**
+   * Resolves true once this replica leads (and keeps renewing afterwards), or false when stop() came
+   * first: a standby being shut down must not go on polling the lease, nor take it on its way out.
+   */
+  async run(onLost: () => void): Promise<boolean> {
+    this.stopped = false;
     for (;;) {
-      if (await this.tryAcquireOrRenew()) break;
-      await new Promise((r) => setTimeout(r, this.o.renewEverySeconds * 1000));
+      const acquired = await this.tryAcquireOrRenew();
+      if (this.stopped) {
+        if (acquired) {
+          // stop() arrived while this attempt was in flight: hand back what it just took
+          this.leading = true;
+          await this.release();
+        }
+        return false;
+      }
+      if (acquired) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.o.renewEverySeconds * 1000);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
     }
     this.leading = true;
     this.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'Became leader');
@@ -56,9 +79,13 @@ export class LeaderElector {
       });
     }, this.o.renewEverySeconds * 1000);
     this.timer.unref();
+    return true;
   }
 
+  /** Stops renewing (a leader) or trying (a standby); the lease is left as it is (see release). */
   stop(): void {
+    this.stopped = true;
+    this.wake?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }

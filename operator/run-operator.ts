@@ -92,10 +92,12 @@ export async function runOperator(o: OperatorOptions): Promise<{ stop: () => Pro
   };
   if (o.leaderElect) {
     elector = new LeaderElector(o.kc.makeApiClient(k8s.CoordinationV1Api), { namespace: o.namespace, name: 'eks-node-log-mcp-operator', identity: o.identity ?? `${hostname()}-${process.pid}`, leaseDurationSeconds: 15, renewEverySeconds: 5 }, o.log);
-    await elector.run(() => {
+    const led = await elector.run(() => {
       o.log.error('Leadership lost: exiting so a standby takes over');
       void stop().finally(() => process.exit(1));
     });
+    // only stop() ends the wait without the lease, and nothing can call it before this returns
+    if (!led) throw new Error('leader election stopped before this replica led');
   }
   metrics.isLeader.set(1);
   await cache.start();

@@ -24,6 +24,7 @@ describe('operator on a real API server', () => {
   let custom: k8s.CustomObjectsApi;
   let core: k8s.CoreV1Api;
   let op: Awaited<ReturnType<typeof runOperator>>;
+  let opStopped = false;
   let storeDir: string;
 
   const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
@@ -45,7 +46,7 @@ describe('operator on a real API server', () => {
     });
   });
   afterAll(async () => {
-    await op?.stop();
+    if (!opStopped) await op?.stop();
     await cp?.stop();
     if (storeDir) await rm(storeDir, { recursive: true, force: true });
   });
@@ -139,19 +140,6 @@ describe('operator on a real API server', () => {
     await waitFor(async () => get('ttl').then(() => false, (e: { code?: number }) => e.code === 404), 15_000, 'deleted by TTL');
   });
 
-  it('holds the Lease: a second replica stays standby until the first releases it', async () => {
-    const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: NS, name: 'eks-node-log-mcp-operator' });
-    expect(lease.spec?.holderIdentity).toBe('op-test-1');
-    const standby = new LeaderElector(kc.makeApiClient(k8s.CoordinationV1Api), { namespace: NS, name: 'eks-node-log-mcp-operator', identity: 'op-test-2', leaseDurationSeconds: 15, renewEverySeconds: 1 }, log);
-    let led = false;
-    const running = standby.run(() => undefined).then(() => (led = true));
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(led).toBe(false);
-    expect(standby.isLeader).toBe(false);
-    standby.stop();
-    void running;
-  });
-
   it('exposes Prometheus metrics and probes', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/enlm_operator_reconciles_total\{kind="NodeLogCollection",result="ok"\} [1-9]/);
@@ -159,5 +147,40 @@ describe('operator on a real API server', () => {
     expect(metrics).toMatch(/enlm_operator_leader 1/);
     expect((await fetch(`http://127.0.0.1:${op.healthPort}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${op.healthPort}/healthz`)).status).toBe(200);
+  });
+
+  // last: it shuts the operator down
+  it('holds the Lease: a second replica stays standby, takes over once the first shuts down, and a stopped standby stops trying', async () => {
+    const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+    const readLease = () => leases.readNamespacedLease({ namespace: NS, name: 'eks-node-log-mcp-operator' });
+    const before = await readLease();
+    expect(before.spec?.holderIdentity).toBe('op-test-1');
+    const elector = (identity: string) => new LeaderElector(leases, { namespace: NS, name: 'eks-node-log-mcp-operator', identity, leaseDurationSeconds: 15, renewEverySeconds: 1 }, log);
+    const standby = elector('op-test-2');
+    let led: boolean | undefined;
+    void standby.run(() => undefined).then((r) => (led = r));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(led).toBeUndefined();
+    expect(standby.isLeader).toBe(false);
+
+    // the leader's clean shutdown releases the lease; the standby's next attempt takes it
+    await op.stop();
+    opStopped = true;
+    await waitFor(async () => standby.isLeader, 5000, 'standby took over');
+    await waitFor(async () => led === true, 1000, 'run() resolved true');
+    const after = await readLease();
+    expect(after.spec).toMatchObject({ holderIdentity: 'op-test-2', leaseTransitions: (before.spec?.leaseTransitions ?? 0) + 1 });
+
+    // a standby told to stop ends its acquire loop at once (it used to poll the lease forever)
+    const third = elector('op-test-3');
+    let thirdResult: boolean | undefined;
+    void third.run(() => undefined).then((r) => (thirdResult = r));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(thirdResult).toBeUndefined();
+    third.stop();
+    await waitFor(async () => thirdResult === false, 2000, 'stopped standby returns');
+    expect(third.isLeader).toBe(false);
+    await standby.release();
+    expect((await readLease()).spec?.holderIdentity).toBeFalsy();
   });
 });
