@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install checks (issue 7): the Helm chart (lint + render with the default and every CI values set,
-# CRD copies in sync), the CDK hub (synth with cdk-nag AwsSolutions, which fails on any finding not
-# acknowledged with a reason), and checkov on the rendered chart and the synthesised templates.
+# CRD copies in sync, deploy/install.yaml in sync with the chart), the CDK hub (synth with cdk-nag
+# AwsSolutions, which fails on any finding not acknowledged with a reason), and checkov on the
+# rendered chart and the synthesised templates.
 # Idempotent and self-installing: helm from scripts/setup-kube.sh, checkov from PyPI into a venv
 # (scripts/setup-checkov.sh). Each rendered values set and each template is scanned on its own
 # (scripts/checkov-each.sh says why).
@@ -34,8 +35,8 @@ for v in "${values_sets[@]}"; do
   "$helm" template enlm "$chart" --namespace eks-node-log-mcp --kube-version "$KUBE_VERSION" --include-crds \
     "${args[@]}" > "$out/rendered/$name/$name.yaml"
 done
-# The plain manifest for clusters without Helm: the same chart, default values.
-cp "$out/rendered/default/default.yaml" "$out/install.yaml"
+echo "check-install: deploy/install.yaml (clusters without Helm) matches the chart" >&2
+bash scripts/render-install-yaml.sh --check
 
 # cdk synth through the CLI (aws-cdk 2.1148.1 reads the assembly schema aws-cdk-lib 2.276 writes);
 # cdk-nag runs inside the app and fails synthesis on any unacknowledged finding.
