@@ -1,5 +1,6 @@
 import { ENA_ALLOWANCE_COUNTERS } from './ethtool.js';
 import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
+import { ipamdExhaustion } from './ipamd-checks.js';
 import { STATE_PATHS } from './state.js';
 
 /** conntrack -S drops and failed inserts are packets lost; a table near nf_conntrack_max is about to. */
@@ -35,41 +36,6 @@ const conntrack: NodeCheck = {
 };
 
 const env = (s: Parameters<NodeCheck['run']>[0], k: string) => s.env?.value.get(k);
-
-/** IPAMD with every IP assigned (or below its warm targets) cannot start another pod. */
-const ipamd: NodeCheck = {
-  name: 'ipamd-ip-exhaustion',
-  area: 'network',
-  run: (s) => {
-    if (!s.enis) return notChecked('ipamd-ip-exhaustion', STATE_PATHS.enis);
-    const { totalIPs: total, assignedIPs: assigned, line, error } = s.enis.value;
-    if (total === null || assigned === null) return { check: 'ipamd-ip-exhaustion', status: 'not-checked', reason: `not checked: ${s.enis.path} has no TotalIPs/AssignedIPs${error ? ` (${error})` : ''}`, findings: [] };
-    const free = total - assigned;
-    const sops = ['vpc-cni-ip-allocation', 'instance-limits'];
-    const f: NDraft[] = [];
-    if (free <= 0) f.push({
-      code: 'IPAMDNoIPs', title: 'IPAMD has no free pod IPs', severity: 'critical', category: 'networking',
-      message: `IPAMD holds ${total} IPs and all ${assigned} are assigned: new pods on this node cannot get an address.`,
-      evidence: [ev(s.enis.path, line, `TotalIPs ${total}, AssignedIPs ${assigned}`)],
-      remediation: 'Free subnet addresses or add subnets (custom networking), enable prefix delegation, or lower maxPods to what the ENIs can hold.', sops,
-    });
-    const warm = env(s, 'WARM_IP_TARGET');
-    const min = env(s, 'MINIMUM_IP_TARGET');
-    if (free > 0 && warm && Number(warm.value) > free) f.push({
-      code: 'IpamdWarmPoolShort', title: 'IPAMD warm pool below WARM_IP_TARGET', severity: 'warning', category: 'networking',
-      message: `${free} free IPs against WARM_IP_TARGET=${warm.value}: IPAMD could not refill its warm pool (subnet or ENI limit), the next pods wait for attachments.`,
-      evidence: [ev(s.enis.path, line, `TotalIPs ${total}, AssignedIPs ${assigned}`), ev(s.env!.path, warm.line, `WARM_IP_TARGET=${warm.value}`)],
-      remediation: 'Check ipamd.log for attach/assign failures and the subnet\'s free addresses; raise WARM_IP_TARGET only if the subnet has room.', sops,
-    });
-    if (min && Number(min.value) > total) f.push({
-      code: 'IpamdBelowMinimumTarget', title: 'IPAMD holds fewer IPs than MINIMUM_IP_TARGET', severity: 'warning', category: 'networking',
-      message: `IPAMD holds ${total} IPs, below MINIMUM_IP_TARGET=${min.value}: it cannot reach its minimum (subnet exhausted or ENI limit).`,
-      evidence: [ev(s.env!.path, min.line, `MINIMUM_IP_TARGET=${min.value}`)],
-      remediation: 'Check the subnet\'s free addresses and the instance type\'s ENI/IP limits; lower MINIMUM_IP_TARGET to what the node can hold.', sops,
-    });
-    return ran('ipamd-ip-exhaustion', f, `${free} of ${total} IPs free`);
-  },
-};
 
 /** ENA *_allowance_exceeded counters count packets the instance's limits shaped away. */
 const ENA_CODES: Record<string, string> = {
@@ -147,4 +113,4 @@ const mtu: NodeCheck = {
   },
 };
 
-export const CNI_CHECKS: NodeCheck[] = [conntrack, ipamd, ena, mtu];
+export const CNI_CHECKS: NodeCheck[] = [conntrack, ipamdExhaustion, ena, mtu];

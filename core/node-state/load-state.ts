@@ -1,3 +1,5 @@
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { BundleRef } from '../query/bundle-ref.js';
 import type { BundleStore } from '../store/bundle-store.js';
 import { parseConflist } from './cni-conflist.js';
@@ -8,6 +10,7 @@ import { parseIpRules } from './ip-rule.js';
 import { parseIpRoutes } from './ip-route.js';
 import { parseIpamCheckpoint } from './ipam-checkpoint.js';
 import { parseIpamdEnis, parseIpamdEnv, parseIpamdPods } from './ipamd.js';
+import { type IpamdLog, ipamdLogFiles, mergeIpamdLogs, parseIpamdLog } from './ipamd-log.js';
 import { attachCounters, mergeModels, parseIptablesList } from './iptables-list.js';
 import type { IptablesSave } from './iptables-model.js';
 import { parseIptablesSave } from './iptables-save.js';
@@ -37,8 +40,15 @@ const LINK_FILES = ['networking/iplink.txt', 'networking/ip-link.txt', 'networki
  * prefix cap: DESIGN.md §11). A file the manifest lacks, or holds empty, is left undefined.
  */
 export async function loadNodeState(store: BundleStore, ref: BundleRef): Promise<NodeState> {
-  const present = ref.manifest.files.filter((f) => f.size > 0).map((f) => f.path);
-  return parseNodeState(present, async (path) => streamLines(await store.get(ref.keys.file(path))));
+  const files = ref.manifest.files.filter((f) => f.size > 0);
+  // rotated logs are stored as the bundle held them: gzip members are read through gunzip, also the
+  // ones ingest could not gunzip (kept as binary), so the break is recorded instead of read as text
+  const gz = new Set(files.filter((f) => f.kind === 'gzip-text' || (f.kind === 'binary' && f.path.endsWith('.gz'))).map((f) => f.path));
+  return parseNodeState(files.map((f) => f.path), async (path) => {
+    const s = await store.get(ref.keys.file(path));
+    // pipeline, not pipe: a store or gunzip error must reach the line iterator, not hang it
+    return streamLines(gz.has(path) ? pipeline(s, createGunzip(), () => undefined) : s);
+  });
 }
 
 /** The same over any source of files (tests hand in texts): `present` are the non-empty paths. */
@@ -90,8 +100,31 @@ export async function parseNodeState(paths: readonly string[], open: (path: stri
     kubelet: await one('kubelet/config.json', parseKubeletConfig),
     ps: await one(PS_FILES.find((p) => present.has(p)), parsePs),
     ipamCheckpoint: await one(CHECKPOINT_FILES.find((p) => present.has(p)), parseIpamCheckpoint),
+    ipamdLog: await ipamdLog(ipamdLogFiles(present), open),
     truncated: present.has(COLLECTOR_MANIFEST) ? await truncatedOutputs(await open(COLLECTOR_MANIFEST)) : new Set(),
   };
+}
+
+/** ipamd.log and its rotations, oldest first, folded into one view; undefined when the bundle has none. */
+async function ipamdLog(paths: string[], open: (path: string) => Promise<Lines>): Promise<Parsed<IpamdLog> | undefined> {
+  if (!paths.length) return undefined;
+  const parts: IpamdLog[] = [];
+  for (const p of paths) {
+    let error: string | undefined;
+    // a broken gzip member throws from the line iterator: keep what came before, record why it stopped
+    const part = await parseIpamdLog(untilError(await open(p), (e) => (error = e)), p);
+    if (error) part.errors.push({ path: p, error });
+    parts.push(part);
+  }
+  return { path: paths[paths.length - 1]!, value: mergeIpamdLogs(parts) };
+}
+
+async function* untilError(lines: Lines, onError: (e: string) => void): Lines {
+  try {
+    for await (const l of lines) yield l;
+  } catch (err) {
+    onError((err as Error).message.slice(0, 200));
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { parseIpRules } from './ip-rule.js';
 import { parseIpRoutes } from './ip-route.js';
 import { parseIpamdEnis, parseIpamdEnv, parseIpamdPods } from './ipamd.js';
 import { parseIpamCheckpoint } from './ipam-checkpoint.js';
+import { parseIpamdLog } from './ipamd-log.js';
 import { parseIptablesList } from './iptables-list.js';
 import { parseIptablesSave } from './iptables-save.js';
 import { parseKubeletConfig } from './kubelet-config.js';
@@ -23,12 +24,14 @@ const PARSERS: [string, (l: Lines) => Promise<unknown>][] = [
   ['sysctl', parseSysctl], ['enis', parseIpamdEnis], ['pods', parseIpamdPods], ['env', parseIpamdEnv], ['conflist', parseConflist],
   ['resolv.conf', parseResolvConf], ['ethtool', parseEthtool], ['links', parseLinks], ['df', parseDf], ['mounts', parseMountsTxt], ['kubelet', parseKubeletConfig],
   ['iptables -nvL', (l) => parseIptablesList(l, 'nat', 'networking/iptables-nat.txt')], ['ps', parsePs], ['ipam.json', parseIpamCheckpoint],
+  ['ipamd.log', (l) => parseIpamdLog(l, 'var_log/aws-routed-eni/ipamd.log')],
 ];
 
 // fragments of the real formats, so random input reaches the branches past the first regex
 const FRAGMENTS = ['*nat', ':KUBE-SERVICES - [0:0]', '-A KUBE-SERVICES -j KUBE-SVC-X', '--dport 53:', '-j DROP', '--dports 1,2:', '__proto__', 'cpu=0 drop=', '*** Output of conntrack -L ***',
   'src=', 'default via', 'table', 'mtu', '512:\tfrom', 'nameserver', 'options ndots:', ' = ', '{"TotalIPs":', '"IP":"10.0.0.1"', 'on / type xfs (', '%', 'Chain AWS-SNAT-CHAIN-0 (1 references)', ' 12K 3M SNAT all -- * * 0.0.0.0/0 0.0.0.0/0 to:10.0.0.1', 'USER PID STAT RSS COMMAND', ' 2 Z 0 [sh]',
-  '{"version":"vpc-cni-ipam/1","allocations":[', '{"containerID":"a","ipv4":"10.0.0.1"}', '\n', '\r\n', '\u0000', '\uFFFD'];
+  '{"version":"vpc-cni-ipam/1","allocations":[', '{"containerID":"a","ipv4":"10.0.0.1"}',
+  '{"level":"debug","ts":"2024-03-14T09:11:58.123Z","msg":"', 'IP pool stats for network card 0: Total IPs/Prefixes = 28/0, AssignedIPs/CooldownIPs: ', 'IP stats - total IPs: ', 'DataStore has no available IP/Prefix addresses', 'Using WARM_IP_TARGET ', '"}', '\n', '\r\n', '\u0000', '\uFFFD'];
 const hostile = fc.array(fc.oneof(fc.string(), fc.constantFrom(...FRAGMENTS), fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1'))), { maxLength: 40 }).map((a) => a.join(''));
 
 describe('node-state parsers', () => {

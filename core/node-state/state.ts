@@ -6,6 +6,7 @@ import type { IpRule } from './ip-rule.js';
 import type { Route } from './ip-route.js';
 import type { IpamCheckpoint } from './ipam-checkpoint.js';
 import type { IpamdEnis, IpamdPod } from './ipamd.js';
+import type { IpamdLog } from './ipamd-log.js';
 import type { IptablesSave } from './iptables-save.js';
 import type { KubeletConfig } from './kubelet-config.js';
 import type { Link } from './links.js';
@@ -45,6 +46,8 @@ export interface NodeState {
   ps?: Parsed<PsListing>;
   /** IPAMD's checkpoint /var/run/aws-node/ipam.json as the bundle holds it */
   ipamCheckpoint?: Parsed<IpamCheckpoint>;
+  /** ipamd.log and its rotations read oldest first (path = the newest file read); evidence names each line's own file */
+  ipamdLog?: Parsed<IpamdLog>;
   /**
    * Files the collector recorded as cut at its size cap (collector-manifest.json): a check must not
    * conclude from them that something is absent.
@@ -72,4 +75,5 @@ export const STATE_PATHS = {
   iptablesList: 'networking/iptables-nat.txt (iptables -nvL)',
   ps: 'system/ps.txt',
   ipamCheckpoint: 'ipamd/ipam.json (or networking/aws-node-run/ipam.json)',
+  ipamdLog: 'var_log/aws-routed-eni/ipamd.log',
 } as const;

@@ -9,6 +9,7 @@ export const ThresholdsSchema = z.object({
   disk: z.object({ warning_pct: pct, critical_pct: pct, ignore_filesystems: z.array(z.string()) }),
   inodes: z.object({ warning_pct: pct, critical_pct: pct }),
   conntrack: z.object({ near_max_ratio: z.number().gt(0).max(1) }),
+  ipamd: z.object({ free_ips_critical: z.number().int().min(0) }),
   dns: z.object({ max_search_domains: z.number().int().min(1), ndots_note_at: z.number().int().min(1) }),
   iptables: z.object({ critical_ports: z.array(z.number().int().min(1).max(65535)), ignore_comment_pattern: z.string() }),
   readonly_mounts: z.object({ types: z.array(z.string()), ignore_source_pattern: z.string(), ignore_mount_prefixes: z.array(z.string()) }),
