@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { KUBELET_YAML } from '../../test/fixtures/kubelet-config-yaml.js';
 import { checkFiles, HEALTHY, withFiles } from '../../test/fixtures/node-state-files.js';
+import { parseKubeletConfig } from './kubelet-config.js';
+import { textLines } from './lines.js';
 
 const run = async (over: Record<string, string | null>) => (await checkFiles(withFiles(over))).findings;
 const codes = async (over: Record<string, string | null>) => (await run(over)).map((f) => `${f.code}:${f.severity}`);
@@ -35,6 +38,23 @@ describe('storage checks', () => {
   it('root filesystem below kubelet evictionHard nodefs.available', async () => {
     const f = await run({ 'kubelet/config.json': JSON.stringify({ evictionHard: { 'nodefs.available': '65%' } }) });
     expect(f.map((x) => x.code)).toEqual(['NodefsEvictionThreshold']);
+  });
+
+  it('when kubelet/config.json holds the YAML KubeletConfiguration (the collector copied config.yaml), the eviction check judges it and points at its line', async () => {
+    const f = await run({ 'kubelet/config.json': KUBELET_YAML.replace('nodefs.available: "10%"', 'nodefs.available: "65%"') });
+    expect(f.map((x) => x.code)).toEqual(['NodefsEvictionThreshold']);
+    expect(f[0]!.evidence[1]).toEqual({ path: 'kubelet/config.json', line: 35, text: 'nodefs.available: 65%' });
+    const ok = await checkFiles(withFiles({ 'kubelet/config.json': KUBELET_YAML }));
+    expect(ok.checked.find((c) => c.check === 'kubelet-nodefs-eviction')).toMatchObject({ status: 'ok' });
+  });
+
+  it('a kubelet config that is neither JSON nor YAML, or a YAML alias bomb, is not checked and says why', async () => {
+    for (const bad of ['{"evictionHard": {"nodefs.available": "65%"', 'evictionHard: [unclosed', `a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\nevictionHard: {nodefs.available: "65%"}\n`]) {
+      const r = await checkFiles(withFiles({ 'kubelet/config.json': bad }));
+      expect(r.findings.filter((x) => x.check === 'kubelet-nodefs-eviction')).toEqual([]);
+      expect(r.checked.find((c) => c.check === 'kubelet-nodefs-eviction')).toMatchObject({ status: 'not-checked' });
+    }
+    expect((await parseKubeletConfig(textLines('evictionHard: [unclosed'))).error).toMatch(/^YAML: /);
   });
 
   it('missing storage files are not checked, never ok', async () => {
