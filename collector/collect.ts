@@ -41,6 +41,11 @@ export interface CollectOptions {
   sources?: readonly Source[];
   /** runs as root (default: process uid 0); without it sources fail with permission denied */
   privileged?: boolean;
+  /**
+   * Directories searched before the host PATH for every command row: tests point the real table at
+   * stub tools with it. No composition root sets it (STYLE.md 11: nothing here reads process.env).
+   */
+  toolPath?: readonly string[];
 }
 
 export const COLLECT_DEFAULTS = {
@@ -71,6 +76,7 @@ export async function collectNode(o: CollectOptions): Promise<CollectorManifest>
     hostRoot: o.hostRoot,
     stagingDir: o.stagingDir,
     exec: o.exec,
+    ...(o.toolPath ? { toolPath: o.toolPath } : {}),
     window: { sinceMs: o.sinceMs, untilMs: started },
     deadline: started + (o.deadlineMs ?? COLLECT_DEFAULTS.deadlineMs),
     now,

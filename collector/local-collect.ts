@@ -27,7 +27,7 @@ export interface LocalCollectOptions {
   tmpDir?: string;
   now?: () => number;
   /** passed through to collectNode (deadline, caps, disk guard, IMDS, source table) */
-  tuning?: Partial<Pick<CollectOptions, 'deadlineMs' | 'minFreeBytes' | 'commandTimeoutMs' | 'httpTimeoutMs' | 'maxBytes' | 'imdsBaseUrl' | 'imdsTimeoutMs' | 'sources' | 'privileged'>>;
+  tuning?: Partial<Pick<CollectOptions, 'deadlineMs' | 'minFreeBytes' | 'commandTimeoutMs' | 'httpTimeoutMs' | 'maxBytes' | 'imdsBaseUrl' | 'imdsTimeoutMs' | 'sources' | 'privileged' | 'toolPath'>>;
 }
 
 export interface LocalCollectResult {

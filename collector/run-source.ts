@@ -16,6 +16,8 @@ export interface SourceContext {
   hostRoot: string;
   stagingDir: string;
   exec: ExecMode;
+  /** directories searched before the host PATH (tests' stub tools; see RunOptions.toolPath) */
+  toolPath?: readonly string[];
   window: { sinceMs: number; untilMs: number };
   /** epoch ms after which nothing new starts and running work is cut */
   deadline: number;
@@ -213,7 +215,7 @@ async function runCommandSource(s: CommandSourceSpec, ctx: SourceContext): Promi
     }
     const red = new RedactStream();
     const r = await runCommand(argv, file.stream, {
-      ...ctx.exec, through: [red],
+      ...ctx.exec, through: [red], toolPath: ctx.toolPath,
       timeoutMs: Math.min(s.timeoutMs ?? ctx.commandTimeoutMs, remaining(ctx)),
       maxBytes: s.maxBytes ?? ctx.maxBytes,
     });

@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { hostArgv, runCommand } from './run-command.js';
@@ -76,5 +79,23 @@ describe('runCommand', () => {
     // which one depends on whether this sandbox lets us into PID 1's namespaces; both are records, not throws
     if (r.status === 'missing') expect(r.reason).toContain('no-such-tool-xyz');
     else expect(r).toMatchObject({ status: 'failed', reason: expect.stringContaining('cannot enter the host namespaces') });
+  });
+
+  it('toolPath directories are searched before the host PATH, and the caller env never reaches the command', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tool-path-'));
+    try {
+      // a stub named like a real tool of this machine: found first only through toolPath
+      await writeFile(join(dir, 'uname'), '#!/bin/sh\necho "stub uname $*; PATH=$PATH"\n');
+      await chmod(join(dir, 'uname'), 0o755);
+      const s = sink();
+      expect((await runCommand(['uname', '-a'], s, { ...local, toolPath: [dir] })).status).toBe('ok');
+      expect(s.data()).toBe(`stub uname -a; PATH=${dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n`);
+      const real = sink();
+      await runCommand(['uname', '-s'], real, local);
+      expect(real.data()).toBe('Linux\n');
+      await expect(runCommand(['uname'], sink(), { ...local, toolPath: ['relative/bin'] })).rejects.toThrow(/absolute directory/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

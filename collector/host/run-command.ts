@@ -32,15 +32,34 @@ export interface CommandResult {
 // The same PATH on every host we support, so a command is found whatever the caller's env holds.
 const HOST_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' };
 
+export interface RunOptions extends ExecMode {
+  timeoutMs: number;
+  maxBytes: number;
+  through?: Transform[];
+  /**
+   * Directories searched before the host PATH: how tests run the table's rows against stub tools.
+   * Handed in by the caller (collectNode's `toolPath`), never read from the environment, so a
+   * production process cannot be pointed at other binaries by its env.
+   */
+  toolPath?: readonly string[];
+}
+
+function commandEnv(toolPath: readonly string[] | undefined): NodeJS.ProcessEnv {
+  if (!toolPath?.length) return HOST_ENV;
+  // a relative or ':'-holding entry would search the collector's cwd or split into several: a caller's bug
+  for (const d of toolPath) if (!d.startsWith('/') || d.includes(':')) throw new TypeError(`toolPath entry must be an absolute directory without ':': ${d}`);
+  return { ...HOST_ENV, PATH: [...toolPath, HOST_ENV.PATH].join(':') };
+}
+
 /**
  * Runs one argv with its stdout streamed through `through` into `sink` (with back-pressure), at most `maxBytes` of it,
  * for at most `timeoutMs`. The child leads its own process group so a timeout or the cap kills it
  * and everything it forked. Never throws, for a failing command nor for a failing sink: the result
  * says what happened, and `sinkError` tells the caller its own disk or file broke.
  */
-export async function runCommand(argv: readonly string[], sink: Writable, o: ExecMode & { timeoutMs: number; maxBytes: number; through?: Transform[] }): Promise<CommandResult> {
+export async function runCommand(argv: readonly string[], sink: Writable, o: RunOptions): Promise<CommandResult> {
   const full = hostArgv(argv, o);
-  const child = spawn(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: HOST_ENV });
+  const child = spawn(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: commandEnv(o.toolPath) });
   let timedOut = false;
   let spawnError: NodeJS.ErrnoException | undefined;
   let stderr = '';
