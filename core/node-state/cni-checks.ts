@@ -2,6 +2,7 @@ import { ENA_ALLOWANCE_COUNTERS } from './ethtool.js';
 import { ev, type NDraft, type NodeCheck, notChecked, ran } from './finding.js';
 import { ipamdExhaustion } from './ipamd-checks.js';
 import { STATE_PATHS } from './state.js';
+import { ipamdWarmSettings } from './warm-pool-checks.js';
 
 /** conntrack -S drops and failed inserts are packets lost; a table near nf_conntrack_max is about to. */
 const conntrack: NodeCheck = {
@@ -113,4 +114,4 @@ const mtu: NodeCheck = {
   },
 };
 
-export const CNI_CHECKS: NodeCheck[] = [conntrack, ipamdExhaustion, ena, mtu];
+export const CNI_CHECKS: NodeCheck[] = [conntrack, ipamdExhaustion, ipamdWarmSettings, ena, mtu];

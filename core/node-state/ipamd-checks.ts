@@ -7,7 +7,7 @@ const NAME = 'ipamd-ip-exhaustion';
 const SOPS = ['vpc-cni-ip-allocation', 'instance-limits'];
 
 /** What IPAMD held at one moment, from introspection (enis.json) or from its log's last pool-stats line. */
-interface Pool {
+export interface Pool {
   total: number;
   assigned: number;
   cooldown: number;
@@ -17,7 +17,7 @@ interface Pool {
 }
 
 /** A file we did not read whole: cut by the collector, or a gzip member broken part-way. */
-const incomplete = (s: NodeState, log: IpamdLog, path: string) => !!s.truncated?.has(path) || log.errors.some((e) => e.path === path);
+export const incomplete = (s: NodeState, log: IpamdLog, path: string) => !!s.truncated?.has(path) || log.errors.some((e) => e.path === path);
 
 /**
  * The last pool stats of network card 0 (where pods get their IP), but only when no later part of
@@ -63,7 +63,7 @@ function setting(s: NodeState, k: WarmSetting): { value: number; evidence: NEvid
 }
 
 /** Introspection when it has the totals (it is the live view), else the log. */
-function pool(s: NodeState): { pool?: Pool; why?: string } {
+export function pool(s: NodeState): { pool?: Pool; why?: string } {
   const e = s.enis?.value;
   if (s.enis && e && e.totalIPs !== null && e.assignedIPs !== null) {
     return { pool: { total: e.totalIPs, assigned: e.assignedIPs, cooldown: 0, evidence: ev(s.enis.path, e.line, `TotalIPs ${e.totalIPs}, AssignedIPs ${e.assignedIPs}`), from: s.enis.path } };

@@ -57,6 +57,14 @@ export interface IpamdLog {
   failures: Partial<Record<IpamdFailureKind, IpamdFailures>>;
   /** the warm-pool settings IPAMD logged at start; the last one logged wins */
   settings: Partial<Record<WarmSetting, LogPoint & { value: number }>>;
+  /** "Prefix Delegation enabled true|false", logged at start (awsutils); the last one wins */
+  prefixDelegation?: LogPoint & { value: boolean };
+  /** max pods from the "IP pool manager" start line (v1.16+): IPAMD does not grow its pool past it */
+  maxPods?: LogPoint & { value: number };
+  /** c.maxIPsPerENI of the last pool-stats line that states it: the IPs one more ENI brings */
+  maxIpsPerEni?: LogPoint & { value: number };
+  /** the last "Skipping ENI allocation as the max ENI limit of N is already reached" (debug level) */
+  eniLimit?: LogPoint & { max: number };
   /** files whose reading stopped on an error (a broken gzip member): what they held past it is unknown */
   errors: { path: string; error: string }[];
 }
@@ -71,12 +79,15 @@ const IP_STATS = new RegExp(`^IP stats(?: for Network Card ${N})? - total IPs: $
 const USING = /^Using (WARM_IP_TARGET|MINIMUM_IP_TARGET|WARM_ENI_TARGET|WARM_PREFIX_TARGET) (-?\d{1,9})\s*$/;
 // v1.16+: logged once when the pool manager starts; 0 means not set
 const POOL_MANAGER = new RegExp(`^IP pool manager - max pods: ${N}, warm IP target: ${N}, warm prefix target: ${N}, warm ENI target: ${N}, minimum IP target: ${N}`);
+const PD_ENABLED = /^Prefix Delegation enabled (true|false)\b/;
+const ENI_LIMIT = new RegExp(`^Skipping ENI allocation as the (?:instance's )?max ENI limit of ${N} is already reached`);
+const MAX_IPS_PER_ENI = new RegExp(`c\\.maxIPsPerENI = ${N}`);
 const NO_FREE_IP = /^DataStore has no available IP(?:\/Prefix)? addresses/;
 const EC2_CALL = /^Failed to (attach ENI|CreateNetworkInterface|allocate a private IP)/;
 const SUBNET_FULL = /InsufficientFreeAddressesInSubnet|InsufficientCidrBlocks/;
 const EC2_KIND: Record<string, IpamdFailureKind> = { 'attach ENI': 'eni-attach-failed', CreateNetworkInterface: 'eni-create-failed', 'allocate a private IP': 'ip-alloc-failed' };
 /** Only lines holding one of these are JSON-parsed: a 100 MB log is mostly other debug lines. */
-const KEYWORDS = ['pool stats', 'IP stats', 'DataStore has no available', 'Failed to ', 'Using ', 'IP pool manager'];
+const KEYWORDS = ['pool stats', 'IP stats', 'DataStore has no available', 'Failed to ', 'Using ', 'IP pool manager', 'Prefix Delegation enabled', 'max ENI limit'];
 
 export const emptyIpamdLog = (): IpamdLog => ({ files: [], lines: 0, nonJson: 0, poolStats: [], failures: {}, settings: {}, errors: [] });
 
@@ -128,6 +139,8 @@ export async function parseIpamdLog(lines: Lines, path: string): Promise<IpamdLo
     const stats = poolStats(e.msg, at);
     if (stats) {
       cards.set(stats.networkCard, stats);
+      const per = MAX_IPS_PER_ENI.exec(e.msg);
+      if (per && stats.networkCard === 0) r.maxIpsPerEni = { ...at, value: Number(per[1]) };
       continue;
     }
     const kind = classify(e.msg);
@@ -139,12 +152,17 @@ export async function parseIpamdLog(lines: Lines, path: string): Promise<IpamdLo
       } else r.failures[kind] = { count: 1, first: at, last: at };
       continue;
     }
+    const pd = PD_ENABLED.exec(e.msg);
+    if (pd) r.prefixDelegation = { ...at, value: pd[1] === 'true' };
+    const lim = ENI_LIMIT.exec(e.msg);
+    if (lim) r.eniLimit = { ...at, max: Number(lim[1]) };
     const u = USING.exec(e.msg);
     if (u) r.settings[u[1] as WarmSetting] = { ...at, value: intOf(u[2])! };
     const p = POOL_MANAGER.exec(e.msg);
     if (p) {
       const vals: [WarmSetting, string][] = [['WARM_IP_TARGET', p[2]!], ['WARM_PREFIX_TARGET', p[3]!], ['WARM_ENI_TARGET', p[4]!], ['MINIMUM_IP_TARGET', p[5]!]];
       for (const [k, v] of vals) r.settings[k] = { ...at, value: Number(v) };
+      r.maxPods = { ...at, value: Number(p[1]) };
     }
   }
   r.lines = n;
@@ -163,6 +181,7 @@ export function mergeIpamdLogs(parts: readonly IpamdLog[]): IpamdLog {
     r.errors.push(...p.errors);
     for (const s of p.poolStats) cards.set(s.networkCard, s);
     Object.assign(r.settings, p.settings);
+    for (const k of ['prefixDelegation', 'maxPods', 'maxIpsPerEni', 'eniLimit'] as const) if (p[k]) Object.assign(r, { [k]: p[k] });
     for (const k of FAILURE_KINDS) {
       const f = p.failures[k];
       if (!f) continue;

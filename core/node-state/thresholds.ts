@@ -2,6 +2,7 @@ import { dataPath } from '../util/data-path.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { WARM_SETTINGS } from './ipamd-log.js';
 
 const pct = z.number().min(0).max(100);
 
@@ -10,6 +11,11 @@ export const ThresholdsSchema = z.object({
   inodes: z.object({ warning_pct: pct, critical_pct: pct }),
   conntrack: z.object({ near_max_ratio: z.number().gt(0).max(1) }),
   ipamd: z.object({ free_ips_critical: z.number().int().min(0) }),
+  ipamd_warm: z.object({
+    prefix_ips: z.number().int().min(1),
+    short_tolerance_ips: z.number().int().min(0),
+    prefix_mode_needs_one_of: z.array(z.enum(WARM_SETTINGS)).min(1),
+  }),
   dns: z.object({ max_search_domains: z.number().int().min(1), ndots_note_at: z.number().int().min(1) }),
   iptables: z.object({ critical_ports: z.array(z.number().int().min(1).max(65535)), ignore_comment_pattern: z.string() }),
   readonly_mounts: z.object({ types: z.array(z.string()), ignore_source_pattern: z.string(), ignore_mount_prefixes: z.array(z.string()) }),
