@@ -1,16 +1,25 @@
-import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import { GetAutomationExecutionCommand, SSMClient, StartAutomationExecutionCommand, StopAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { perRegion } from '../../core/util/per-region.js';
 
 /** The AWS-owned runbook that runs eks-log-collector.sh on the instance and uploads the archive. */
 export const SSM_DOCUMENT = 'AWSSupport-CollectEKSInstanceLogs';
 
 export type AutomationState = 'running' | 'succeeded' | 'failed';
+export type StopOutcome = 'stopped' | 'ended' | 'denied';
 
 export interface SsmAutomationPort {
   /** Starts (or, with the same client token, finds) the execution; returns its id. */
   start(region: string, instanceId: string, clientToken: string): Promise<string>;
   poll(region: string, executionId: string): Promise<{ state: AutomationState; detail: string; outputs: Record<string, string[]> }>;
+  /**
+   * Cancels the execution: 'ended' when it had already ended or no longer exists (nothing to stop),
+   * 'denied' when the operator's role may not stop it. Other errors throw (transient: retry).
+   */
+  stop(region: string, executionId: string): Promise<StopOutcome>;
 }
+
+// what AWS answers a stop of an execution that already ended or is unknown: the work is not running
+const NOTHING_TO_STOP = new Set(['AutomationExecutionNotFoundException', 'InvalidAutomationStatusUpdateException']);
 
 const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Scheduled', 'RunbookInProgress', 'PendingApproval', 'Approved', 'PendingChangeCalendarOverride', 'ChangeCalendarOverrideApproved', 'Cancelling']);
 
@@ -46,5 +55,17 @@ export class SdkSsmAutomation implements SsmAutomationPort {
     const status = ex?.AutomationExecutionStatus ?? 'Unknown';
     const state: AutomationState = status === 'Success' ? 'succeeded' : RUNNING.has(status) ? 'running' : 'failed';
     return { state, detail: `${status}${ex?.FailureMessage ? `: ${ex.FailureMessage}` : ''}`, outputs: (ex?.Outputs ?? {}) as Record<string, string[]> };
+  }
+
+  async stop(region: string, executionId: string): Promise<StopOutcome> {
+    try {
+      await this.clients(region).send(new StopAutomationExecutionCommand({ AutomationExecutionId: executionId, Type: 'Cancel' }));
+      return 'stopped';
+    } catch (err) {
+      if (NOTHING_TO_STOP.has((err as Error).name)) return 'ended';
+      // a role without the grant would otherwise hold every deleted collection in Terminating for good
+      if ((err as Error).name === 'AccessDeniedException') return 'denied';
+      throw err;
+    }
   }
 }

@@ -199,9 +199,29 @@ export class NlcReconciler implements Reconciler<NodeLogCollection> {
     return {};
   }
 
-  /** Deleting a running collection stops its work: the one-shot pod goes; SSM runs out on its own. */
+  /**
+   * Deleting a collection stops its work before the finalizer goes: the one-shot pod is deleted and a
+   * recorded SSM execution is stopped (a Completed one has nothing left to stop). A stop that fails
+   * for a transient reason throws, so the finalizer stays and the pass is retried with backoff; one
+   * that finds the execution ended or gone is done. What is not stopped, and runs out on its own: an
+   * execution started in the moment before its id reached status (the id is only ever known from
+   * status), one whose operator no longer has SSM configured, and one the operator's role may not
+   * stop (logged: a missing grant must not hold deleted collections in Terminating for ever).
+   */
   private async cancel(nlc: NodeLogCollection): Promise<void> {
+    const st = nlc.status ?? {};
+    const collection = `${nlc.metadata?.namespace}/${nlc.metadata?.name}`;
     await this.o.client.deletePod(nlc.metadata!.namespace!, jobPodName('nlc', nlc.metadata!.name!, nlc.metadata!.uid!));
-    this.o.log.info({ collection: `${nlc.metadata?.namespace}/${nlc.metadata?.name}`, phase: nlc.status?.phase }, 'Collection deleted; work cancelled');
+    let ssm: string | undefined;
+    if (st.ssmExecutionId && st.phase !== 'Completed') {
+      if (!this.o.ssm) {
+        ssm = 'not stopped: SSM is not configured in this operator';
+        this.o.log.warn({ collection, execution: st.ssmExecutionId }, 'Collection deleted; its SSM execution cannot be stopped without SSM configured');
+      } else {
+        ssm = await this.o.ssm.automation.stop(st.region ?? this.o.ssm.region, st.ssmExecutionId);
+        if (ssm === 'denied') this.o.log.warn({ collection, execution: st.ssmExecutionId }, 'Collection deleted; the operator role may not stop its SSM execution (ssm:StopAutomationExecution)');
+      }
+    }
+    this.o.log.info({ collection, phase: st.phase, ...(ssm ? { execution: st.ssmExecutionId, ssm } : {}) }, 'Collection deleted; work cancelled');
   }
 }

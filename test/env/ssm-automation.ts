@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * In-memory SSM Automation for the test-only SSM front (test/README.md): just enough of
- * StartAutomationExecution / GetAutomationExecution to behave like AWS on the wire — client-token
- * idempotency, not-found errors, and an execution that moves Pending → InProgress → a terminal status.
+ * StartAutomationExecution / GetAutomationExecution / StopAutomationExecution to behave like AWS on
+ * the wire — client-token idempotency, not-found errors, an execution that moves Pending →
+ * InProgress → a terminal status, and a stop that cancels a running one.
  */
 
 export const TERMINAL = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'CompletedWithSuccess', 'CompletedWithFailure'] as const;
 const SETTABLE = new Set<string>(['Pending', 'InProgress', 'Waiting', ...TERMINAL]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOCUMENT_NAME = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
+const STOP_TYPES = new Set(['Cancel', 'Complete']);
 
 /** An error AWS would answer with: HTTP 400 and `{"__type": code, "message": …}`. */
 export class AwsError extends Error {
@@ -42,6 +44,7 @@ export class AutomationStore {
   readonly executions = new Map<string, Execution>();
   private readonly byToken = new Map<string, string>();
   startCalls = 0;
+  stopCalls = 0;
 
   constructor(private readonly timing: Timing, private readonly now: () => number = Date.now) {}
 
@@ -96,6 +99,30 @@ export class AutomationStore {
     return { AutomationExecution: this.describe(ex) };
   }
 
+  /**
+   * StopAutomationExecution: a running execution ends Cancelled (AWS passes through Cancelling for a
+   * moment; nothing here runs steps, so it is Cancelled at once, for either Type). Stopping one that
+   * already ended is InvalidAutomationStatusUpdateException, as on AWS.
+   */
+  stop(input: Record<string, unknown>): Record<string, never> {
+    this.stopCalls++;
+    const id = input.AutomationExecutionId;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new AwsError('ValidationException', "1 validation error detected: Value null at 'automationExecutionId' failed to satisfy constraint: Member must not be null");
+    }
+    if (input.Type !== undefined && !STOP_TYPES.has(String(input.Type))) {
+      throw new AwsError('ValidationException', `1 validation error detected: Value '${String(input.Type).slice(0, 40)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [Complete, Cancel]`);
+    }
+    const ex = this.executions.get(id);
+    if (!ex) throw new AwsError('AutomationExecutionNotFoundException', `Automation Execution with id ${id} not found.`);
+    const { status } = this.status(ex);
+    if ((TERMINAL as readonly string[]).includes(status)) {
+      throw new AwsError('InvalidAutomationStatusUpdateException', `Automation Execution ${id} is already ${status} and cannot be stopped.`);
+    }
+    ex.pinned = { status: 'Cancelled', at: this.now() };
+    return {};
+  }
+
   /** The test hook: `{status, outputs?, failureMessage?}` pins the execution's status. */
   setStatus(id: string, body: unknown): Execution {
     const ex = this.executions.get(id);
@@ -146,5 +173,6 @@ export class AutomationStore {
     this.executions.clear();
     this.byToken.clear();
     this.startCalls = 0;
+    this.stopCalls = 0;
   }
 }

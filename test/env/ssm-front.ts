@@ -6,8 +6,8 @@ import { describeInstanceInformation } from './ssm-instance-info.js';
 
 /**
  * The test-only SSM front for moto — THE one emulated AWS surface (test/README.md, DESIGN.md §10).
- * moto has no StartAutomationExecution, GetAutomationExecution or DescribeInstanceInformation; this
- * proxy answers exactly those three on the real JSON 1.1 wire protocol (X-Amz-Target
+ * moto has no Start/Get/StopAutomationExecution or DescribeInstanceInformation; this proxy answers
+ * exactly those four on the real JSON 1.1 wire protocol (X-Amz-Target
  * `AmazonSSM.<Op>`, `application/x-amz-json-1.1`, AWS error bodies) and streams every other request
  * to moto untouched, so the product's SDK clients point at one endpoint for all of AWS.
  *
@@ -20,7 +20,7 @@ import { describeInstanceInformation } from './ssm-instance-info.js';
  */
 
 const MAX_BODY = 1 << 20;
-const HANDLED = new Set(['StartAutomationExecution', 'GetAutomationExecution', 'DescribeInstanceInformation']);
+const HANDLED = new Set(['StartAutomationExecution', 'GetAutomationExecution', 'StopAutomationExecution', 'DescribeInstanceInformation']);
 
 export interface SsmFrontOptions {
   motoEndpoint: string;
@@ -106,7 +106,7 @@ export async function startSsmFront(opts: SsmFrontOptions): Promise<SsmFront> {
 
   async function hook(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === 'GET' && path === '/__front/stats') {
-      sendJson(res, 200, { startAutomationExecution: store.startCalls, executions: store.executions.size, ...counts }, 'application/json');
+      sendJson(res, 200, { startAutomationExecution: store.startCalls, stopAutomationExecution: store.stopCalls, executions: store.executions.size, ...counts }, 'application/json');
       return;
     }
     if (req.method === 'GET' && path === '/__front/automation') {
@@ -156,6 +156,8 @@ export async function startSsmFront(opts: SsmFrontOptions): Promise<SsmFront> {
       case 'GetAutomationExecution':
         counts.getAutomationExecution++;
         return sendJson(res, 200, store.get(body));
+      case 'StopAutomationExecution':
+        return sendJson(res, 200, store.stop(body));
       default:
         counts.describeInstanceInformation++;
         return sendJson(res, 200, await describeInstanceInformation(body, opts.motoEndpoint, regionOf(req), pingOverrides));

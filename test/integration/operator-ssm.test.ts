@@ -1,4 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetAutomationExecutionCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,6 +35,18 @@ describe('operator SSM method', () => {
   const start = (identity: string) =>
     runOperator(testOperatorOptions(kc, NS, storeDir, { identity, ssm: { bucket, region: 'us-east-1', endpoint: front, credentials: creds } }));
   const get = (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>;
+  const create = (name: string, spec: Record<string, unknown>) =>
+    custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'NodeLogCollection', metadata: { name }, spec } });
+  const remove = (name: string) => custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name });
+  const gone = async (name: string) => get(name).then(() => false, (err: { code?: number }) => err.code === 404);
+  const executionStatus = async (id: string) => {
+    const ssm = new SSMClient({ region: 'us-east-1', endpoint: front, credentials: creds });
+    try {
+      return (await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }))).AutomationExecution?.AutomationExecutionStatus;
+    } finally {
+      ssm.destroy();
+    }
+  };
   const frontJson = async (path: string, body?: unknown) => (await fetch(`${front}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})).json();
 
   beforeAll(async () => {
@@ -119,5 +132,39 @@ describe('operator SSM method', () => {
     expect(done.status?.bundle?.uri).toContain(`bundles/${orphan}/`);
     const stored = await new FsBundleStore(storeDir).getBuffer(`bundles/${orphan}/${done.status!.bundle!.id}/findings.json`);
     expect(JSON.parse(stored.toString()).summary).toMatchObject({ critical: done.status!.findings!.critical });
+  });
+
+  it('deleting a collection whose automation is running stops the execution (Cancelled) before the finalizer lets the object go', async () => {
+    op ??= await start('ssm-op-3');
+    await create('cancel-me', { nodeName: NODE, method: 'ssm' });
+    await waitFor(async () => Boolean((await get('cancel-me')).status?.ssmExecutionId), 20_000, 'execution recorded');
+    const id = (await get('cancel-me')).status!.ssmExecutionId!;
+    // hold it running: the runbook would take minutes on a real node
+    await frontJson(`/__front/automation/${id}/status`, { status: 'InProgress' });
+    expect(await executionStatus(id)).toBe('InProgress');
+
+    await remove('cancel-me');
+    await waitFor(() => gone('cancel-me'), 20_000, 'collection gone');
+    expect(await executionStatus(id)).toBe('Cancelled');
+  });
+
+  it('deleting a collection whose execution already ended, or no longer exists, still lets the object go', async () => {
+    op ??= await start('ssm-op-4');
+    // ended: Success with no archive yet, so the collection is still Collecting (waiting for the
+    // upload); an instance of its own, as NODE's archives from the tests above are still in the bucket
+    await create('ended-run', { instanceId: 'i-0ccccccccccccccc7', method: 'ssm' });
+    await waitFor(async () => Boolean((await get('ended-run')).status?.ssmExecutionId), 20_000, 'execution recorded');
+    const ended = (await get('ended-run')).status!.ssmExecutionId!;
+    await frontJson(`/__front/automation/${ended}/status`, { status: 'Success' });
+    await waitFor(async () => /waiting for the archive/.test((await get('ended-run')).status?.message ?? ''), 20_000, 'waiting for the archive');
+    // unknown: an id SSM does not know (executions expire on AWS); the poll fails, the collection stays Collecting
+    await create('unknown-run', { nodeName: NODE, method: 'ssm' });
+    await waitFor(async () => Boolean((await get('unknown-run')).status?.ssmExecutionId), 20_000, 'execution recorded');
+    await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name: 'unknown-run', body: { status: { ssmExecutionId: randomUUID() } } }, mergePatch);
+
+    await remove('ended-run');
+    await remove('unknown-run');
+    await waitFor(async () => (await gone('ended-run')) && (await gone('unknown-run')), 20_000, 'both collections gone');
+    expect(await executionStatus(ended)).toBe('Success');
   });
 });

@@ -7,8 +7,8 @@ import {
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AutomationExecutionNotFoundException, DescribeInstanceInformationCommand, GetAutomationExecutionCommand,
-  GetCommandInvocationCommand, GetParameterCommand, IdempotentParameterMismatch, PutParameterCommand, SendCommandCommand,
-  SSMClient, StartAutomationExecutionCommand,
+  GetCommandInvocationCommand, GetParameterCommand, IdempotentParameterMismatch, InvalidAutomationStatusUpdateException,
+  PutParameterCommand, SendCommandCommand, SSMClient, StartAutomationExecutionCommand, StopAutomationExecutionCommand,
 } from '@aws-sdk/client-ssm';
 import { type SsmFront, startSsmFront } from '../env/ssm-front.js';
 
@@ -119,6 +119,39 @@ describe('SSM front for moto', () => {
       expect(held.status).toBe(200);
       await sleep(2100); // past pendingMs + inProgressMs, when an unpinned execution would be Success
       expect((await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }))).AutomationExecution!.AutomationExecutionStatus).toBe('InProgress');
+    });
+
+    it('StopAutomationExecution cancels a running execution for good; stopping it again, or one that ended, is InvalidAutomationStatusUpdateException', async () => {
+      const { AutomationExecutionId } = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: DOC, ClientToken: randomUUID() }));
+      await sleep(500); // past pendingMs: InProgress
+      const status = async (id = AutomationExecutionId) => (await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }))).AutomationExecution!;
+      expect((await status()).AutomationExecutionStatus).toBe('InProgress');
+
+      const stopped = await ssm.send(new StopAutomationExecutionCommand({ AutomationExecutionId, Type: 'Cancel' }));
+      expect(stopped.$metadata.httpStatusCode).toBe(200);
+      const cancelled = await status();
+      expect(cancelled.AutomationExecutionStatus).toBe('Cancelled');
+      expect(cancelled.ExecutionEndTime).toBeInstanceOf(Date);
+      await sleep(1500); // past pendingMs + inProgressMs: an execution nobody stopped would be Success by now
+      expect((await status()).AutomationExecutionStatus).toBe('Cancelled');
+      const listed = (await (await fetch(`${front.endpoint}/__front/automation`)).json()) as Array<{ id: string; status: string }>;
+      expect(listed.find((e) => e.id === AutomationExecutionId)?.status).toBe('Cancelled');
+
+      const again = ssm.send(new StopAutomationExecutionCommand({ AutomationExecutionId }));
+      await expect(again).rejects.toBeInstanceOf(InvalidAutomationStatusUpdateException);
+      await expect(again).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+      const ended = (await ssm.send(new StartAutomationExecutionCommand({ DocumentName: DOC, ClientToken: randomUUID() }))).AutomationExecutionId!;
+      await setStatus(front, ended, { status: 'Success' });
+      await expect(ssm.send(new StopAutomationExecutionCommand({ AutomationExecutionId: ended }))).rejects.toBeInstanceOf(InvalidAutomationStatusUpdateException);
+      expect((await status(ended)).AutomationExecutionStatus).toBe('Success');
+      expect(await stats(front)).toMatchObject({ stopAutomationExecution: 3 });
+    });
+
+    it('StopAutomationExecution answers AutomationExecutionNotFoundException for an unknown id and ValidationException for a Type AWS does not have', async () => {
+      await expect(ssm.send(new StopAutomationExecutionCommand({ AutomationExecutionId: randomUUID() }))).rejects.toBeInstanceOf(AutomationExecutionNotFoundException);
+      const { AutomationExecutionId } = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: DOC }));
+      await expect(ssm.send(new StopAutomationExecutionCommand({ AutomationExecutionId, Type: 'Pause' as 'Cancel' }))).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      expect((await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId }))).AutomationExecution!.AutomationExecutionStatus).not.toBe('Cancelled');
     });
 
     it('rejects the hook for an unknown execution (404) and for a status AWS does not have (400)', async () => {
