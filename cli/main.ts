@@ -14,6 +14,7 @@ import { runAgentCommand } from './commands/agent-command.js';
 import { defaultSopsDir } from './paths.js';
 import { loadConfig } from './config.js';
 import { withDeployEnv } from './deploy-env.js';
+import { type OidcFlags, parseOidcFlags } from './oidc-flags.js';
 
 // The composition root of the CLI: config once, one logger (to stderr: stdout carries results).
 const config = loadConfig();
@@ -74,6 +75,15 @@ program
   .option('--namespace <ns>', 'with --in-cluster: namespace of the NodeLogCollections and PacketCaptures (default POD_NAMESPACE)', config.podNamespace)
   .option('--collector-sa <ns:name>', 'with --in-cluster: service account allowed to upload (repeatable)', collectValues)
   .option('--audience <aud>', 'with --in-cluster: audience MCP bearer tokens must carry (repeatable; default the API server\'s)', collectValues)
+  // optional OIDC on /mcp for an external gateway (mcp-server/auth/oidc-token.ts, cli/oidc-flags.ts)
+  .option('--oidc-issuer <url>', 'with --in-cluster: also accept JWTs of this OIDC issuer on /mcp (e.g. https://cognito-idp.<region>.amazonaws.com/<poolId>)')
+  .option('--oidc-audience <aud>', 'with --oidc-issuer: accepted aud (repeatable)', collectValues)
+  .option('--oidc-client-id <id>', 'with --oidc-issuer: accepted client_id, as in Cognito access tokens (repeatable)', collectValues)
+  .option('--oidc-jwks-url <url>', "with --oidc-issuer: key set URL (default: the issuer's discovery document)")
+  .option('--oidc-algorithm <alg>', 'with --oidc-issuer: allowed signature algorithm (repeatable; default RS256)', collectValues)
+  .option('--oidc-username-claim <claim>', 'with --oidc-issuer: claim naming the user, mapped to oidc:<value> (default sub)')
+  .option('--oidc-groups-claim <claim>', 'with --oidc-issuer: claim with group names, mapped to oidc:<group>')
+  .option('--oidc-group <group>', 'with --oidc-issuer: group of every OIDC caller for RBAC, e.g. eks-node-log-mcp:gateway (repeatable)', collectValues)
   .option('--kms-key-id <id>', 'with an s3:// store: KMS key for server-side encryption')
   .option('--max-bundle-bytes <n>', 'with --in-cluster: largest bundle upload accepted (default 4 GiB)', positiveInt)
   .option('--ssm-ping', "with --in-cluster: cluster_health shows each node's SSM agent ping status (DescribeInstanceInformation in the node's region)")
@@ -83,11 +93,17 @@ program
     store: string; stdio?: boolean; host: string; port: number; sops: string; conformanceFixtures?: boolean; sessions?: boolean;
     inCluster?: boolean; kubeconfig?: string; ingestPort: number; namespace?: string; collectorSa?: string[]; audience?: string[]; kmsKeyId?: string; maxBundleBytes?: number;
     ssmPing?: boolean; awsEndpoint?: string;
-  }) => {
-    if (!o.inCluster && (o.kubeconfig || o.collectorSa || o.audience || o.ssmPing || o.store.startsWith('s3://'))) throw new InvalidArgumentError('--kubeconfig, --collector-sa, --audience, --ssm-ping and an s3:// store need --in-cluster');
+  } & OidcFlags) => {
+    if (!o.inCluster && (o.kubeconfig || o.collectorSa || o.audience || o.ssmPing || o.oidcIssuer || o.store.startsWith('s3://'))) throw new InvalidArgumentError('--kubeconfig, --collector-sa, --audience, --ssm-ping, --oidc-issuer and an s3:// store need --in-cluster');
+    let oidc: ReturnType<typeof parseOidcFlags>;
+    try {
+      oidc = parseOidcFlags(o);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
     const inCluster = o.inCluster
       ? {
-          kubeconfig: o.kubeconfig, ingestPort: o.ingestPort, namespace: o.namespace, collectorSa: o.collectorSa ?? [], audience: o.audience ?? [], region: config.awsRegion, kmsKeyId: o.kmsKeyId, maxBundleBytes: o.maxBundleBytes,
+          kubeconfig: o.kubeconfig, ingestPort: o.ingestPort, namespace: o.namespace, collectorSa: o.collectorSa ?? [], audience: o.audience ?? [], oidc, region: config.awsRegion, kmsKeyId: o.kmsKeyId, maxBundleBytes: o.maxBundleBytes,
           ssmPing: o.ssmPing ? { endpoint: o.awsEndpoint } : undefined,
         }
       : undefined;

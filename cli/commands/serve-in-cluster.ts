@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CompiledCatalog } from '../../core/rules/compiled-catalog.js';
+import { OidcAuthenticator, type OidcOptions } from '../../mcp-server/auth/oidc-token.js';
 import { AccessReviewer } from '../../mcp-server/auth/subject-access.js';
 import { KubeCluster } from '../../mcp-server/cluster/kube-cluster.js';
 import { SsmPing, type SsmPingOptions } from '../../mcp-server/cluster/ssm-ping.js';
@@ -27,6 +28,8 @@ export interface InClusterServeOptions {
   collectorSa: string[];
   /** audiences MCP bearer tokens must carry; empty: the API server's own */
   audience: string[];
+  /** also accept JWTs of this OIDC issuer on /mcp (an AgentCore gateway's Cognito); off when undefined */
+  oidc?: Omit<OidcOptions, 'log'>;
   region?: string;
   kmsKeyId?: string;
   maxBundleBytes?: number;
@@ -56,6 +59,7 @@ export async function startInCluster(o: InClusterServeOptions, log: Logger): Pro
     port: o.port,
     auth: {
       authenticator: new TokenAuthenticator({ authn: kube.authn, audiences: o.audience, log }),
+      oidc: o.oidc ? new OidcAuthenticator({ ...o.oidc, log }) : undefined,
       access: new AccessReviewer({ authz: kube.authz }),
       namespace,
     },
@@ -76,7 +80,7 @@ export async function startInCluster(o: InClusterServeOptions, log: Logger): Pro
     ssmPing?.close();
     throw err;
   });
-  log.info({ mcp: mcp.url, ingest: ingest.url, namespace, store: uri, ssmPing: Boolean(ssmPing) }, 'Serving MCP and ingest in cluster mode');
+  log.info({ mcp: mcp.url, ingest: ingest.url, namespace, store: uri, ssmPing: Boolean(ssmPing), oidcIssuer: o.oidc?.issuer }, 'Serving MCP and ingest in cluster mode');
   return {
     mcpUrl: mcp.url,
     ingestUrl: ingest.url,

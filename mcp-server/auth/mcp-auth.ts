@@ -1,13 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Caller } from './caller.js';
+import type { OidcAuthenticator } from './oidc-token.js';
 import { type AccessReviewer, describePermission, type Permission } from './subject-access.js';
 import { bearerToken, type TokenAuthenticator } from './token-review.js';
 import { resourcePermission, TOOL_PERMISSIONS } from './tool-permissions.js';
 
-/** What the in-cluster MCP endpoint checks: who (TokenReview) and may they (SubjectAccessReview). */
+/** What the in-cluster MCP endpoint checks: who (TokenReview, or OIDC) and may they (SubjectAccessReview). */
 export interface McpAuth {
   authenticator: TokenAuthenticator;
+  /** optional: JWTs of one external issuer (an AgentCore gateway's Cognito), mapped to `oidc:` identities */
+  oidc?: OidcAuthenticator;
   access: AccessReviewer;
   /** the namespace the custom resources live in: permissions are asked there */
   namespace: string;
@@ -31,22 +34,17 @@ export function mcpAuthMiddleware(auth: McpAuth, log: Logger) {
     const token = bearerToken(req.headers.authorization);
     if (!token) {
       res.set('WWW-Authenticate', REALM);
-      rpcError(res, 401, 'authentication required: send Authorization: Bearer <Kubernetes token> (kubectl create token, or your kubeconfig token)');
+      const oidc = auth.oidc ? ` or an access token issued by ${auth.oidc.issuer}` : '';
+      rpcError(res, 401, `authentication required: send Authorization: Bearer <Kubernetes token> (kubectl create token, or your kubeconfig token)${oidc}`);
       return;
     }
-    let caller: Caller | undefined;
-    try {
-      caller = await auth.authenticator.authenticate(token);
-    } catch (err) {
-      log.error({ err: errSummary(err) }, 'TokenReview failed');
-      rpcError(res, 503, 'cannot verify the token right now (Kubernetes API unavailable); retry shortly');
+    const who = await identify(auth, token, log);
+    if ('status' in who) {
+      if (who.status === 401) res.set('WWW-Authenticate', `${REALM}, error="invalid_token"`);
+      rpcError(res, who.status, who.message);
       return;
     }
-    if (!caller) {
-      res.set('WWW-Authenticate', `${REALM}, error="invalid_token"`);
-      rpcError(res, 401, 'the bearer token was not accepted by the Kubernetes API (expired, revoked, or issued for another audience)');
-      return;
-    }
+    const caller = who.caller;
     for (const { permission, what, id } of neededPermissions(req.body)) {
       if (permission === undefined) {
         rpcError(res, 403, `${what} is not available in the in-cluster server`, id);
@@ -70,6 +68,35 @@ export function mcpAuthMiddleware(auth: McpAuth, log: Logger) {
     res.locals.caller = caller;
     next();
   };
+}
+
+type Identified = { caller: Caller } | { status: 401 | 503; message: string };
+
+/**
+ * Who sent this token: a JWT whose `iss` is the configured OIDC issuer is verified locally (and
+ * only so: it never reaches TokenReview); every other token goes to TokenReview. Messages name why
+ * a token was refused in fixed words and never echo it.
+ */
+async function identify(auth: McpAuth, token: string, log: Logger): Promise<Identified> {
+  if (auth.oidc?.claims(token)) {
+    try {
+      const r = await auth.oidc.authenticate(token);
+      if ('caller' in r) return r;
+      return { status: 401, message: `the bearer token was not accepted: OIDC token from ${auth.oidc.issuer} refused (${r.refused})` };
+    } catch (err) {
+      log.error({ err: errSummary(err) }, 'OIDC key set unavailable');
+      return { status: 503, message: 'cannot verify the token right now (the OIDC issuer\'s key set is unreachable); retry shortly' };
+    }
+  }
+  let caller: Caller | undefined;
+  try {
+    caller = await auth.authenticator.authenticate(token);
+  } catch (err) {
+    log.error({ err: errSummary(err) }, 'TokenReview failed');
+    return { status: 503, message: 'cannot verify the token right now (Kubernetes API unavailable); retry shortly' };
+  }
+  if (caller) return { caller };
+  return { status: 401, message: 'the bearer token was not accepted by the Kubernetes API (expired, revoked, or issued for another audience)' };
 }
 
 /** Each JSON-RPC message of the body that needs a permission, with that permission (undefined: unknown tool). */
