@@ -244,6 +244,20 @@ describe('chart rendering', () => {
     await expect(render('--set', 'server.replica=3')).rejects.toThrow(/values don't meet the specifications of the schema[\s\S]*at '\/server': additional properties 'replica' not allowed/);
   });
 
+  it('passes server.oidc to the hub as --oidc-* flags only when enabled, and the schema refuses an OIDC setup that would accept any client or fetch keys in clear text', async () => {
+    const hubArgs = async (...a: string[]) => container(find(await render(...a), 'Deployment', 'enlm-eks-node-log-mcp-server')).args as string[];
+    expect((await hubArgs()).filter((x) => x.startsWith('--oidc'))).toEqual([]);
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC';
+    const args = await hubArgs('--set', 'server.oidc.enabled=true', '--set', `server.oidc.issuer=${issuer}`, '--set', 'server.oidc.clientIds={7gwclient}');
+    const from = args.indexOf('--oidc-issuer');
+    expect(args.slice(from, from + 10)).toEqual([
+      '--oidc-issuer', issuer, '--oidc-client-id', '7gwclient', '--oidc-algorithm', 'RS256', '--oidc-username-claim', 'sub', '--oidc-group', 'eks-node-log-mcp:gateway',
+    ]);
+    await expect(hubArgs('--set', 'server.oidc.enabled=true', '--set', `server.oidc.issuer=${issuer}`)).rejects.toThrow(/schema[\s\S]*oidc/);
+    await expect(hubArgs('--set', 'server.oidc.enabled=true', '--set', 'server.oidc.issuer=http://idp.example.com', '--set', 'server.oidc.audiences={hub}')).rejects.toThrow(/schema[\s\S]*issuer/);
+    await expect(hubArgs('--set', 'server.oidc.enabled=true', '--set', `server.oidc.issuer=${issuer}`, '--set', 'server.oidc.audiences={hub}', '--set', 'server.oidc.groups={system:masters}')).rejects.toThrow(/schema[\s\S]*groups/);
+  });
+
   it('renders the agent container\'s resource requests and limits from agent.resources', async () => {
     const dflt = container(find(await render(), 'DaemonSet', 'enlm-eks-node-log-mcp-agent'));
     expect(dflt.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '384Mi' } });
