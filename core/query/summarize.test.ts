@@ -45,6 +45,18 @@ describe('summarize', () => {
     expect(s.components.map((c) => c.component).sort()).toEqual(['ipamd/cni', 'networking']);
   });
 
+  it('an absence finding (evidence on the whole file, line 0) is located by its path alone, never path:0', async () => {
+    // the shape runNodeChecks stores for a check whose evidence is wholeFile(): the file read to its end, line 0
+    await saveResults(b.store, b.ref, 'network', [
+      { id: 'N-1', summary: 'kubelet is not running (node-daemons)', severity: 'critical', code: 'KubeletNotRunning', path: 'system/ps.txt', line: 0, text: 'no kubelet process', evidence: [{ path: 'system/ps.txt', line: 0 }] },
+      { id: 'N-2', summary: 'conntrack drop = 3 (conntrack)', severity: 'high', code: 'ConntrackDrops', path: 'networking/conntrack.txt', line: 2, text: 'drops', evidence: [{ path: 'networking/conntrack.txt', line: 2 }] },
+    ]);
+    const s = await summarize(b.store, b.ref, ['N-1', 'N-2']);
+    expect(s.summary).toContain('- N-1 [critical] KubeletNotRunning: kubelet is not running (node-daemons) at system/ps.txt\n');
+    expect(s.summary).toContain('at networking/conntrack.txt:2');
+    expect(s.summary).not.toMatch(/:0\b/);
+  });
+
   it('refuses when nothing resolves, telling the caller to call errors or search first', async () => {
     await expect(summarize(b.store, b.ref, ['F-900', 'S-x'])).rejects.toThrow(QueryInputError);
     await expect(summarize(b.store, b.ref, ['F-900'])).rejects.toThrow(/call errors \(F- ids\) or search \(S- ids\)/);

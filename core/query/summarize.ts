@@ -136,7 +136,8 @@ function build(ref: BundleRef, requested: number, resolved: Resolved[], unresolv
     timeSpan ? `Time span: ${timeSpan.first} to ${timeSpan.last}.` : 'No item carries a timestamp.',
     ...bySeverity.slice(0, 5).map((it) => {
       const ev = resolved.find((r) => r.item.id === it.id)?.evidence[0];
-      const where = ev ? ` at ${ev.path}:${ev.line}` : '';
+      // line 0 is evidence on the whole file (something absent from it): there is no line to point at
+      const where = ev ? ` at ${ev.line > 0 ? `${ev.path}:${ev.line}` : ev.path}` : '';
       const n = it.count !== null ? ` x${it.count}` : '';
       return `- ${it.id} [${it.severity ?? 'unrated'}] ${it.code ?? it.kind}: ${it.title}${n}${it.firstSeen ? `, first ${it.firstSeen}` : ''}${where}`;
     }),
