@@ -7,7 +7,7 @@ export type HttpOutcome =
 
 /**
  * One plain-HTTP request to a node-local endpoint (IPAMD introspection, metrics, IMDS). The timeout
- * covers connect and headers; the body is then streamed by the caller, who caps it. The only
+ * covers connect and headers; the body is then streamed by the caller, who caps it in size and time. The only
  * client used: node-local endpoints never speak TLS.
  */
 export function httpRequest(url: string, o: { method?: 'GET' | 'PUT'; headers?: Record<string, string>; timeoutMs: number }): Promise<HttpOutcome> {
@@ -20,7 +20,7 @@ export function httpRequest(url: string, o: { method?: 'GET' | 'PUT'; headers?: 
         resolve({ ok: false, status: code === 404 ? 'missing' : 'failed', reason: `HTTP ${code} from ${redactUrl(url)}` });
         return;
       }
-      // once headers arrived the timeout is the caller's (body read under the collection deadline)
+      // once headers arrived the timeout is the caller's (it bounds the body read by the source's timeout)
       req.setTimeout(0);
       resolve({ ok: true, body: res });
     });
@@ -65,13 +65,27 @@ export class ImdsClient {
   private async fetchToken(): Promise<{ token: string } | { reason: string; status: 'missing' | 'failed' | 'timeout' }> {
     const r = await httpRequest(`${this.baseUrl}/latest/api/token`, { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '300' }, timeoutMs: this.timeoutMs });
     if (!r.ok) return { reason: r.reason, status: r.status };
+    // the same short timeout for the body: a token trickling in would otherwise stall every IMDS row
+    let slow = false;
+    const timer = setTimeout(() => {
+      slow = true;
+      r.body.destroy();
+    }, this.timeoutMs);
     const chunks: Buffer[] = [];
     let n = 0;
-    for await (const c of r.body) {
-      n += (c as Buffer).length;
-      if (n > 4096) return { reason: 'IMDS token response too large', status: 'failed' };
-      chunks.push(c as Buffer);
+    try {
+      for await (const c of r.body) {
+        n += (c as Buffer).length;
+        if (n > 4096) return { reason: 'IMDS token response too large', status: 'failed' };
+        chunks.push(c as Buffer);
+      }
+    } catch (err) {
+      if (!slow) return { reason: `IMDS token: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, status: 'failed' };
+    } finally {
+      clearTimeout(timer);
+      r.body.destroy();
     }
+    if (slow) return { reason: `IMDS token not read within ${this.timeoutMs} ms`, status: 'timeout' };
     return { token: Buffer.concat(chunks).toString('utf8').trim() };
   }
 }

@@ -246,7 +246,9 @@ const refusedIface = (name: string) => `interface ${JSON.stringify(name.slice(0,
 // ---------------------------------------------------------------- http
 
 async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Outcome> {
-  const timeoutMs = Math.min(s.timeoutMs ?? ctx.httpTimeoutMs, remaining(ctx));
+  const t0 = ctx.now();
+  const ownMs = s.timeoutMs ?? ctx.httpTimeoutMs;
+  const timeoutMs = Math.min(ownMs, remaining(ctx));
   const res = s.imds ? await ctx.imds.get(s.url) : await httpRequest(s.url, { timeoutMs });
   if (!res.ok) return { status: res.status, reason: res.reason, outputs: [], bytes: 0, redactions: 0 };
   let out: StagedOutput;
@@ -261,8 +263,12 @@ async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Out
   const red = new RedactStream();
   let capped = false;
   const cap = capStream(s.maxBytes ?? ctx.maxBytes, () => (capped = true));
+  // the source's timeout covers the whole request, body included: a server that sent its headers and
+  // then trickles (one byte a second) would otherwise hold the collection until its deadline
+  const bodyMs = Math.max(1, Math.min(t0 + ownMs - ctx.now(), remaining(ctx)));
+  const ownLimit = bodyMs < remaining(ctx);
   try {
-    await pipeline([res.body as Readable, cap, red, out.stream], { signal: AbortSignal.timeout(remaining(ctx)) });
+    await pipeline([res.body as Readable, cap, red, out.stream], { signal: AbortSignal.timeout(bodyMs) });
   } catch (err) {
     await out.close();
     const e = err as NodeJS.ErrnoException;
@@ -270,7 +276,10 @@ async function runHttpSource(s: HttpSourceSpec, ctx: SourceContext): Promise<Out
       await out.discard();
       return { status: 'failed', reason: diskFullReason(e.code!, s.output), outputs: [], bytes: 0, redactions: 0, diskFull: true };
     }
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: 'timeout', reason: `reading ${s.imds ? 'IMDS' : s.url} hit the collection deadline`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+      const why = ownLimit ? `not read whole within its ${ownMs} ms timeout` : 'hit the collection deadline';
+      return { status: 'timeout', reason: `reading ${s.imds ? 'IMDS' : s.url} ${why}`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
+    }
     return { status: 'failed', reason: `reading ${s.imds ? 'IMDS' : s.url}: ${e.message}`, outputs: [s.output], bytes: cap.bytes, redactions: red.count };
   }
   countRedactions(ctx, s.output, red.count);
