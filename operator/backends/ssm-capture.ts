@@ -1,6 +1,7 @@
-import { type SendCommandCommandInput, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type SendCommandCommandInput, CancelCommandCommand, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CaptureInputError, checkFilterText, checkInterfaceName, MAX_DURATION_SECONDS } from '../../core/capture/capture-input.js';
 import { perRegion } from '../../core/util/per-region.js';
+import type { StopOutcome } from './ssm-automation.js';
 
 /** The AWS-owned document that runs a shell script on the instance (DESIGN.md §7: captures over SSM). */
 export const CAPTURE_DOCUMENT = 'AWS-RunShellScript';
@@ -123,11 +124,18 @@ export interface SsmCapturePort {
   /** A capture command already sent for this capture id (by a pass that crashed before recording it). */
   find(region: string, instanceId: string, captureId: string): Promise<string | undefined>;
   poll(region: string, commandId: string, instanceId: string): Promise<{ state: CommandState; detail: string }>;
+  /**
+   * Cancels the command (the SSM agent stops the script, and tcpdump with it): 'ended' when SSM no
+   * longer knows it, 'denied' when the operator's role may not cancel it. Other errors throw.
+   */
+  cancel(region: string, commandId: string): Promise<StopOutcome>;
 }
 
 const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 // the invocation can trail SendCommand by a moment on AWS: not there yet is still running
 const NOT_YET = new Set(['InvocationDoesNotExist']);
+// a command SSM no longer knows (commands expire), or whose instance is gone: nothing left to cancel
+const NOTHING_TO_CANCEL = new Set(['InvalidCommandId', 'InvalidInstanceId']);
 
 /**
  * SendCommand of AWS-RunShellScript through the SDK. SendCommand has no client token: the operator
@@ -178,6 +186,20 @@ export class SdkSsmCapture implements SsmCapturePort {
       return { state, detail: `${status}${r.StatusDetails && r.StatusDetails !== status ? ` (${r.StatusDetails})` : ''}${err ? `: ${err}` : ''}` };
     } catch (err) {
       if (NOT_YET.has((err as Error).name)) return { state: 'running' as const, detail: 'not delivered yet' };
+      throw err;
+    }
+  }
+
+  /** CancelCommand of the whole command: it targets exactly one instance (sendCommandInput). A finished one stays as it ended. */
+  async cancel(region: string, commandId: string): Promise<StopOutcome> {
+    try {
+      await this.clients(region).send(new CancelCommandCommand({ CommandId: commandId }));
+      return 'stopped';
+    } catch (err) {
+      const name = (err as Error).name;
+      if (NOTHING_TO_CANCEL.has(name)) return 'ended';
+      // a role without the grant would otherwise hold every deleted capture in Terminating for good
+      if (name === 'AccessDeniedException') return 'denied';
       throw err;
     }
   }

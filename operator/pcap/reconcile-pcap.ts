@@ -44,6 +44,7 @@ export class PcapReconciler implements Reconciler<PacketCapture> {
     if (pc.metadata?.deletionTimestamp) {
       if (finalizers.includes(FINALIZER)) {
         await this.o.client.deletePod(namespace, pod);
+        await this.cancelSsm(pc, st);
         await this.o.client.patchMeta(PCAP_PLURAL, namespace, name, { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: pc.metadata.resourceVersion });
       }
       return {};
@@ -89,6 +90,27 @@ export class PcapReconciler implements Reconciler<PacketCapture> {
       }
     }
     return poll;
+  }
+
+  /**
+   * Deleting a capture that runs over SSM cancels its command before the finalizer goes (a Completed
+   * one has nothing left to stop). A command sent by a pass that crashed before recording its id is
+   * found by its comment, as progressSsm does. A transient failure throws: the finalizer stays and
+   * the pass is retried with backoff; an unknown command is done; a role that may not cancel, or an
+   * operator without SSM, is logged and lets the object go (the script stops at its own duration).
+   */
+  private async cancelSsm(pc: PacketCapture, st: Status): Promise<void> {
+    if (st.method !== 'ssm' || st.phase === 'Completed' || !st.region) return;
+    const capture = `${pc.metadata?.namespace}/${pc.metadata?.name}`;
+    if (!this.o.ssm) {
+      if (st.ssmCommandId) this.o.log.warn({ capture, command: st.ssmCommandId }, 'Capture deleted; its SSM command cannot be cancelled without SSM configured');
+      return;
+    }
+    const id = st.ssmCommandId ?? (st.instanceId && st.captureId ? await this.o.ssm.capture.find(st.region, st.instanceId, st.captureId) : undefined);
+    if (!id) return;
+    const outcome = await this.o.ssm.capture.cancel(st.region, id);
+    if (outcome === 'denied') this.o.log.warn({ capture, command: id }, 'Capture deleted; the operator role may not cancel its SSM command (ssm:CancelCommand)');
+    else this.o.log.info({ capture, command: id, ssm: outcome }, 'Capture deleted; work cancelled');
   }
 
   private patch(pc: PacketCapture, status: Status): Promise<unknown> {

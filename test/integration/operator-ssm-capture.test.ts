@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Command, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type Command, GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,8 +24,9 @@ import { ether, pcapFile } from '../helpers/pcap-synth.js';
 import { createNode, mergePatch, startTestCluster, waitFor } from '../helpers/kube-fixtures.js';
 
 // PacketCapture over SSM SendCommand (DESIGN.md §7) on the real API server + moto behind the SSM
-// front, which passes SendCommand / GetCommandInvocation / ListCommands through to moto untouched.
-// moto's commands "succeed" at once and run nothing: the node's part (the fixed script capturing and
+// front, which passes SendCommand / GetCommandInvocation / ListCommands through to moto (only the
+// status of a command a test holds running is the front's) and answers CancelCommand, which moto
+// lacks (test/README.md). moto's commands "succeed" at once and run nothing: the node's part (the fixed script capturing and
 // uploading) is played by the test — a synthesized pcap put into the bucket, and once for real: the
 // exact command text the operator sent, run with sh on this host (tcpdump on lo, `aws s3 cp` to moto).
 const exec = promisify(execFile);
@@ -44,7 +45,8 @@ describe('operator PacketCapture over SSM SendCommand', () => {
   let ssm: SSMClient;
   let op: Awaited<ReturnType<typeof runOperator>> | undefined;
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
-  const nodes = { a: { name: 'ip-10-0-4-40.ec2.internal', instance: `i-0a${suffix}` }, b: { name: 'ip-10-0-4-41.ec2.internal', instance: `i-0b${suffix}` }, c: { name: 'ip-10-0-4-42.ec2.internal', instance: `i-0c${suffix}` } };
+  const nodes = { a: { name: 'ip-10-0-4-40.ec2.internal', instance: `i-0a${suffix}` }, b: { name: 'ip-10-0-4-41.ec2.internal', instance: `i-0b${suffix}` }, c: { name: 'ip-10-0-4-42.ec2.internal', instance: `i-0c${suffix}` },
+    d: { name: 'ip-10-0-4-43.ec2.internal', instance: `i-0d${suffix}` }, e: { name: 'ip-10-0-4-44.ec2.internal', instance: `i-0e${suffix}` } };
 
   const start = (identity: string) =>
     runOperator(testOperatorOptions(kc, NS, storeDir, { identity, ssm: { bucket, region: 'us-east-1', endpoint: inject('ssmEndpoint'), credentials: creds } }));
@@ -59,6 +61,11 @@ describe('operator PacketCapture over SSM SendCommand', () => {
   const commandsFor = async (instanceId: string): Promise<Command[]> => (await ssm.send(new ListCommandsCommand({ InstanceId: instanceId }))).Commands ?? [];
   const reconcilesOf = async (o: NonNullable<typeof op>) => (await o.metrics.reconciles.get()).values.filter((v) => v.labels.kind === 'PacketCapture').reduce((n, v) => n + v.value, 0);
   const sendsOf = async (o: NonNullable<typeof op>) => (await o.metrics.ssmExecutions.get()).values.filter((v) => v.labels.api === 'SendCommand').reduce((n, v) => n + v.value, 0);
+  const remove = (name: string) => custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name });
+  const gone = async (name: string) => get(name).then(() => false, (err: { code?: number }) => err.code === 404);
+  const commandStatus = async (CommandId: string, InstanceId: string) => (await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId }))).Status;
+  // moto reports every command Success at once; the front's hook holds one running, as tcpdump would be (test/README.md)
+  const holdRunning = (id: string) => fetch(`${inject('ssmEndpoint')}/__front/command/${id}/status`, { method: 'POST', body: JSON.stringify({ status: 'InProgress', region: 'us-east-1' }), headers: { 'content-type': 'application/json' } });
   const captureIdOf = (pc: PacketCapture) => collectionBundleId(pc.metadata!.creationTimestamp, pc.metadata!.uid!);
 
   beforeAll(async () => {
@@ -178,6 +185,37 @@ describe('operator PacketCapture over SSM SendCommand', () => {
     // ~10 datagrams a second for 4 s, all matching the filter; nothing else on lo does
     expect(done.status!.packets).toBeGreaterThanOrEqual(20);
     expect(done.status!.packets).toBeLessThanOrEqual(60);
+  });
+
+  it('deleting a capture whose SSM command is running cancels the command (Cancelled) before the object goes', async () => {
+    op ??= await start('ssm-pcap-4');
+    await create('cancel-me', { nodeName: nodes.d.name, method: 'ssm', filter: 'tcp port 443', durationSeconds: 600 });
+    await waitFor(async () => Boolean((await get('cancel-me')).status?.ssmCommandId), 20_000, 'command id recorded');
+    const id = (await get('cancel-me')).status!.ssmCommandId!;
+    expect((await holdRunning(id)).status).toBe(200);
+    expect(await commandStatus(id, nodes.d.instance)).toBe('InProgress');
+
+    await remove('cancel-me');
+    await waitFor(() => gone('cancel-me'), 20_000, 'capture gone');
+    expect(await commandStatus(id, nodes.d.instance)).toBe('Cancelled');
+  });
+
+  it('a capture deleted while the operator is down, before its command id reached status, has the command found by its comment and cancelled', async () => {
+    op ??= await start('ssm-pcap-5');
+    await create('unrecorded', { nodeName: nodes.e.name, method: 'ssm', filter: 'udp port 53', durationSeconds: 600 });
+    await waitFor(async () => Boolean((await get('unrecorded')).status?.ssmCommandId), 20_000, 'command id recorded');
+    const id = (await get('unrecorded')).status!.ssmCommandId!;
+    await holdRunning(id);
+    // the crash between SendCommand and the status write, then the delete while no operator runs
+    await op.stop();
+    op = undefined;
+    await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name: 'unrecorded', body: { status: { ssmCommandId: null } } }, mergePatch);
+    await remove('unrecorded');
+    expect((await get('unrecorded')).metadata?.deletionTimestamp).toBeTruthy(); // held by the finalizer
+    op = await start('ssm-pcap-6');
+    await waitFor(() => gone('unrecorded'), 20_000, 'capture gone');
+    expect(await commandStatus(id, nodes.e.instance)).toBe('Cancelled');
+    expect(await sendsOf(op)).toBe(0);
   });
 });
 

@@ -6,9 +6,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  AutomationExecutionNotFoundException, DescribeInstanceInformationCommand, GetAutomationExecutionCommand,
-  GetCommandInvocationCommand, GetParameterCommand, IdempotentParameterMismatch, InvalidAutomationStatusUpdateException,
-  PutParameterCommand, SendCommandCommand, SSMClient, StartAutomationExecutionCommand, StopAutomationExecutionCommand,
+  AutomationExecutionNotFoundException, CancelCommandCommand, DescribeInstanceInformationCommand, DuplicateInstanceId,
+  GetAutomationExecutionCommand, GetCommandInvocationCommand, GetParameterCommand, IdempotentParameterMismatch,
+  InvalidAutomationStatusUpdateException, InvalidCommandId, InvalidInstanceId, ListCommandsCommand, PutParameterCommand,
+  SendCommandCommand, SSMClient, StartAutomationExecutionCommand, StopAutomationExecutionCommand,
 } from '@aws-sdk/client-ssm';
 import { type SsmFront, startSsmFront } from '../env/ssm-front.js';
 
@@ -221,6 +222,47 @@ describe('SSM front for moto', () => {
     it('rejects MaxResults outside 5–50 and an unsupported filter key', async () => {
       await expect(ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 100 }))).rejects.toMatchObject({ name: 'ValidationException' });
       await expect(ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'tag:Team', Values: ['x'] }] }))).rejects.toMatchObject({ name: 'InvalidFilterKey' });
+    });
+  });
+
+  describe('CancelCommand over moto\'s Run Command', () => {
+    const holdCommand = (id: string, status: string) =>
+      fetch(`${front.endpoint}/__front/command/${id}/status`, { method: 'POST', body: JSON.stringify({ status, region }), headers: { 'content-type': 'application/json' } });
+    const send = async (instance: string) =>
+      (await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instance], Parameters: { commands: ['sleep 600'] } }))).Command!.CommandId!;
+    const statusOf = async (CommandId: string, InstanceId: string) => (await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId }))).Status;
+
+    it('ends a command held running Cancelled, which GetCommandInvocation and ListCommands then report; one that already ended keeps its status', async () => {
+      const instance = `i-0f${randomUUID().replace(/-/g, '').slice(0, 15)}`;
+      const running = await send(instance);
+      expect(await statusOf(running, instance)).toBe('Success'); // moto's own answer: it runs nothing
+      expect((await holdCommand(running, 'InProgress')).status).toBe(200);
+      expect(await statusOf(running, instance)).toBe('InProgress');
+      expect((await ssm.send(new ListCommandsCommand({ CommandId: running }))).Commands?.[0]?.Status).toBe('InProgress');
+
+      const cancelled = await ssm.send(new CancelCommandCommand({ CommandId: running }));
+      expect(cancelled.$metadata.httpStatusCode).toBe(200);
+      expect(await statusOf(running, instance)).toBe('Cancelled');
+      const listed = (await ssm.send(new ListCommandsCommand({ InstanceId: instance }))).Commands ?? [];
+      expect(listed.map((c) => [c.CommandId, c.Status, c.StatusDetails])).toEqual([[running, 'Cancelled', 'Cancelled']]);
+
+      const ended = await send(instance);
+      await ssm.send(new CancelCommandCommand({ CommandId: ended, InstanceIds: [instance] }));
+      expect(await statusOf(ended, instance)).toBe('Success');
+      expect(await stats(front)).toMatchObject({ cancelCommand: 2 });
+    });
+
+    it('answers InvalidCommandId, ValidationException, InvalidInstanceId and DuplicateInstanceId as AWS does, and 404 from the hook for a command moto does not know', async () => {
+      const instance = `i-0e${randomUUID().replace(/-/g, '').slice(0, 15)}`;
+      await expect(ssm.send(new CancelCommandCommand({ CommandId: randomUUID() }))).rejects.toBeInstanceOf(InvalidCommandId);
+      await expect(ssm.send(new CancelCommandCommand({ CommandId: 'short' }))).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      const id = await send(instance);
+      await holdCommand(id, 'InProgress');
+      await expect(ssm.send(new CancelCommandCommand({ CommandId: id, InstanceIds: ['i-0000000000000dead'] }))).rejects.toBeInstanceOf(InvalidInstanceId);
+      await expect(ssm.send(new CancelCommandCommand({ CommandId: id, InstanceIds: [instance, instance] }))).rejects.toBeInstanceOf(DuplicateInstanceId);
+      expect(await statusOf(id, instance)).toBe('InProgress');
+      expect((await holdCommand(randomUUID(), 'InProgress')).status).toBe(404);
+      expect((await holdCommand(id, 'Running')).status).toBe(400);
     });
   });
 
