@@ -213,7 +213,7 @@ program
   .option('--node-role <arn>', 'instance role of the nodes to grant the SSM upload (repeatable; default: every managed node group\'s; needed for Karpenter or self-managed nodes); env EKS_NODE_ROLE_ARNS=<arn>,<arn>', collect)
   .option('--namespace <ns>', 'namespace of the release (default: eks-node-log-mcp); env EKS_NLM_NAMESPACE')
   .option('--release <name>', 'Helm release name (default: eks-node-log-mcp); env EKS_NLM_RELEASE')
-  .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster (groundwork, not usable yet: docs/connect-agents.md)')
+  .option('--gateway', 'also create the Bedrock AgentCore gateway + Cognito for agents outside the cluster; the hub then accepts its Cognito token (server.oidc; untested against AWS: docs/connect-agents.md §3)')
   .option('--gateway-target-url <url>', "https URL of the chart's Ingress the gateway forwards to")
   .option('--kube-context <ctx>', 'kubeconfig context of the cluster (deploy stops unless it points at the cluster); env EKS_NLM_KUBE_CONTEXT')
   .option('--image <ref>', "image for every component, repository:tag or repository@sha256:… (e.g. the Dockerfile built and pushed to ECR); default: the chart's image; env EKS_NLM_IMAGE")

@@ -4,6 +4,8 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { GatewayHubCredential } from './gateway-hub-credential.js';
+import { ackWildcards, pseudoArn } from './nag-ack.js';
 
 export interface AgentGatewayProps {
   /** unique per cluster, a literal (not a token): names the gateway and the Cognito domain */
@@ -14,19 +16,27 @@ export interface AgentGatewayProps {
   removalPolicy: RemovalPolicy;
 }
 
-/** Why the gateway cannot be used yet; said wherever the gateway is described (docs/connect-agents.md §3). */
-export const GATEWAY_NOT_USABLE =
-  'Opt-in groundwork, not usable yet: the hub accepts only Kubernetes tokens (TokenReview) and this gateway forwards no credential to it.';
+/**
+ * What the gateway is and how far it was tested; said wherever the gateway is described
+ * (docs/connect-agents.md §3). At most 200 characters: the gateway description's limit.
+ */
+export const GATEWAY_STATUS =
+  'Cognito client-credentials JWT in; to the hub a Cognito token of its own client, which the hub accepts with server.oidc. Hub side tested; never run against AWS by this project.';
+
+/** The group the hub puts gateway calls in (server.oidc.groups); RBAC binds it. */
+export const GATEWAY_GROUP = 'eks-node-log-mcp:gateway';
 
 /**
  * For agents outside the cluster (the seed's path): a Bedrock AgentCore MCP gateway that accepts
  * Cognito-issued JWTs (client-credentials, machine clients only) and forwards to the hub's MCP
- * endpoint. NOT USABLE YET, kept as opt-in groundwork: the hub authenticates only Kubernetes
- * bearer tokens (TokenReview), and the target below has no outbound credential provider, so the
- * hub answers 401 to every forwarded call. Missing: OIDC JWT validation of these Cognito tokens in
- * the hub (mapped to an identity SubjectAccessReview can check), or an AgentCore credential
- * provider on the target that obtains a token the hub accepts. aws-cdk-lib 2.276 has only L1s for AgentCore, so CfnGateway/CfnGatewayTarget are used.
- * The client secret is never an output: read it with `aws cognito-idp describe-user-pool-client`.
+ * endpoint with a credential the hub accepts: the target fetches a client-credentials token of a
+ * second Cognito client through an AgentCore OAuth2 credential provider (gateway-hub-credential.ts),
+ * and the hub verifies it as an OIDC token (`server.oidc`, mcp-server/auth/oidc-token.ts). Every
+ * agent behind the gateway reaches the hub as that one client (`oidc:<client id>`, group
+ * eks-node-log-mcp:gateway): the gateway's inbound check (allowedClients) decides which agents get
+ * in, RBAC on the hub decides what the gateway may do. aws-cdk-lib's AgentCore L2s assume their own
+ * Gateway construct, so the L1s are used. The client secrets are never outputs: read the agent
+ * client's with `aws cognito-idp describe-user-pool-client`.
  */
 export class AgentGateway extends Construct {
   readonly gateway: CfnGateway;
@@ -34,6 +44,8 @@ export class AgentGateway extends Construct {
   readonly client: cognito.UserPoolClient;
   /** OAuth client-credentials token endpoint */
   readonly tokenUrl: string;
+  /** the gateway's outbound credential to the hub */
+  readonly hubCredential: GatewayHubCredential;
 
   constructor(scope: Construct, id: string, p: AgentGatewayProps) {
     super(scope, id);
@@ -74,10 +86,17 @@ export class AgentGateway extends Construct {
     // this role does not need.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [p.key.keyArn] }));
 
+    const gatewayName = `eks-node-log-mcp-${p.name}`.slice(0, 48);
+    this.hubCredential = new GatewayHubCredential(this, 'HubCredential', { userPool: this.userPool, gatewayName, role, name: p.name });
+    ackWildcards(role, [
+      `Resource::${pseudoArn('bedrock-agentcore', `workload-identity-directory/default/workload-identity/${gatewayName}-*`)}`,
+      `Resource::${pseudoArn('secretsmanager', 'secret:bedrock-agentcore-identity!*')}`,
+    ], "AgentCore names the gateway's workload identity <gateway name>-<suffix> and keeps the hub client's secret in a token-vault secret bedrock-agentcore-identity!<...> whose ARN CloudFormation returns only nested; these are the patterns AgentCore's own CDK construct grants, in this account and region only.");
+
     const discoveryUrl = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}/.well-known/openid-configuration`;
     this.gateway = new CfnGateway(this, 'Gateway', {
-      name: `eks-node-log-mcp-${p.name}`.slice(0, 48),
-      description: GATEWAY_NOT_USABLE,
+      name: gatewayName,
+      description: GATEWAY_STATUS,
       protocolType: 'MCP',
       authorizerType: 'CUSTOM_JWT',
       authorizerConfiguration: { customJwtAuthorizer: { discoveryUrl, allowedClients: [this.client.userPoolClientId] } },
@@ -85,12 +104,15 @@ export class AgentGateway extends Construct {
       roleArn: role.roleArn,
     });
     if (p.targetUrl) {
-      new CfnGatewayTarget(this, 'Hub', {
+      const target = new CfnGatewayTarget(this, 'Hub', {
         gatewayIdentifier: this.gateway.attrGatewayIdentifier,
         name: 'eks-node-log-mcp',
-        description: 'the in-cluster hub, through its Ingress (no outbound credential yet: the hub refuses these calls)',
+        description: 'the in-cluster hub, through its Ingress, with a Cognito client-credentials token the hub verifies (server.oidc)',
         targetConfiguration: { mcp: { mcpServer: { endpoint: p.targetUrl } } },
+        credentialProviderConfigurations: this.hubCredential.targetCredentials(),
       });
+      // AgentCore handshakes with the target when it is created: the role must already hold the OAuth grants
+      target.node.addDependency(role);
     }
     this.tokenUrl = `${domain.baseUrl()}/oauth2/token`;
   }

@@ -9,6 +9,7 @@ import { captureObjectKey, DEFAULT_CAPTURE_PREFIX } from '../operator/backends/s
 import { archivePrefix, SsmBundleIngest } from '../operator/backends/ssm-ingest.js';
 import type { BundleStore } from '../core/store/bundle-store.js';
 import type { CompiledCatalog } from '../core/rules/compiled-catalog.js';
+import { GATEWAY_STATUS } from './agent-gateway.js';
 import { type HubConfigInput, HubConfigSchema } from './hub-config.js';
 import { HubStack } from './hub-stack.js';
 import { allows, statementsOf } from './policy-sim.js';
@@ -278,13 +279,50 @@ describe('hub stack: AgentCore gateway', () => {
     expect(JSON.stringify(template.toJSON().Outputs)).not.toMatch(/ClientSecret/);
   });
 
-  it('says on the gateway itself and on its URL output that it is groundwork the hub cannot serve yet', () => {
+  it('the target sends the hub a client-credentials token of its own Cognito client, through an AgentCore OAuth2 credential provider', () => {
     const { template } = synth({ clusterName: 'prod', gateway: true, gatewayTargetUrl: 'https://mcp.example.com/mcp' });
-    const notUsable = Match.stringLikeRegexp('not usable yet: the hub accepts only Kubernetes tokens');
-    template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', { Description: notUsable });
-    template.hasOutput('GatewayUrl', { Description: notUsable });
+    const json = template.toJSON();
+    const id = (type: string, pred: (p: any) => boolean = () => true) =>
+      Object.entries(json.Resources as Record<string, { Type: string; Properties: any }>).find(([, r]) => r.Type === type && pred(r.Properties))![0];
+    const hubServer = id('AWS::Cognito::UserPoolResourceServer', (p) => p.Identifier === 'eks-node-log-mcp-hub');
+    const hubClient = id('AWS::Cognito::UserPoolClient', (p) => JSON.stringify(p.AllowedOAuthScopes).includes(hubServer));
+    const provider = id('AWS::BedrockAgentCore::OAuth2CredentialProvider');
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: hubServer }, '/invoke']] }] });
+    // the secret goes Cognito -> credential provider by GetAtt: never a literal, parameter or output
+    template.hasResourceProperties('AWS::BedrockAgentCore::OAuth2CredentialProvider', {
+      CredentialProviderVendor: 'CustomOauth2',
+      Oauth2ProviderConfigInput: { CustomOauth2ProviderConfig: {
+        ClientId: { Ref: hubClient }, ClientSecret: { 'Fn::GetAtt': [hubClient, 'ClientSecret'] },
+        OauthDiscovery: { DiscoveryUrl: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['https://cognito-idp.', '/.well-known/openid-configuration'])] }) },
+      } },
+    });
+    template.hasResourceProperties('AWS::BedrockAgentCore::GatewayTarget', {
+      CredentialProviderConfigurations: [{
+        CredentialProviderType: 'OAUTH',
+        CredentialProvider: { OauthCredentialProvider: { ProviderArn: { 'Fn::GetAtt': [provider, 'CredentialProviderArn'] }, Scopes: ['eks-node-log-mcp-hub/invoke'], GrantType: 'CLIENT_CREDENTIALS' } },
+      }],
+    });
+    // agents get in with their own client; the hub's client is not one of them
+    template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', { AuthorizerConfiguration: { CustomJWTAuthorizer: { AllowedClients: [Match.not({ Ref: hubClient })] } } });
+    // the gateway role may fetch that provider's token and read the token vault's secrets, nothing wider
+    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([
+      Match.objectLike({ Action: 'bedrock-agentcore:GetResourceOauth2Token', Resource: Match.arrayWith([{ 'Fn::GetAtt': [provider, 'CredentialProviderArn'] }]) }),
+      Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: { 'Fn::Join': ['', Match.arrayWith([':secret:bedrock-agentcore-identity!*'])] } }),
+    ]) } });
+    template.hasOutput('GatewayHubClientId', { Value: { Ref: hubClient } });
+    template.hasOutput('GatewayIssuer', { Value: { 'Fn::Join': ['', Match.arrayWith(['https://cognito-idp.', '.amazonaws.com/'])] } });
+    expect(JSON.stringify(json.Outputs) + JSON.stringify(json.Parameters ?? {})).not.toMatch(/ClientSecret/);
+    // created after the role's grants: AgentCore handshakes with the target on creation
+    const target = Object.values(template.findResources('AWS::BedrockAgentCore::GatewayTarget'))[0] as { DependsOn?: string[] };
+    expect(target.DependsOn?.some((d) => d.includes('GatewayRoleDefaultPolicy'))).toBe(true);
+  });
+
+  it('says on the gateway and its URL output how the path works and that only the hub side was tested', () => {
+    const { template } = synth({ clusterName: 'prod', gateway: true, gatewayTargetUrl: 'https://mcp.example.com/mcp' });
+    template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', { Description: GATEWAY_STATUS });
+    template.hasOutput('GatewayUrl', { Description: Match.stringLikeRegexp('server.oidc. Hub side tested; never run against AWS') });
     // the CloudFormation limit on a gateway description
-    expect(Object.values(template.findResources('AWS::BedrockAgentCore::Gateway'))[0]?.Properties.Description.length).toBeLessThanOrEqual(200);
+    expect(GATEWAY_STATUS.length).toBeLessThanOrEqual(200);
   });
 });
 

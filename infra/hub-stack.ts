@@ -1,7 +1,7 @@
 import { Aws, CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AgentGateway, GATEWAY_NOT_USABLE } from './agent-gateway.js';
+import { AgentGateway, GATEWAY_STATUS } from './agent-gateway.js';
 import { type HubConfig, serviceAccountNames } from './hub-config.js';
 import { HubStorage } from './hub-storage.js';
 import { SsmAccess } from './ssm-access.js';
@@ -23,6 +23,8 @@ export const OUTPUT = {
   gatewayTokenUrl: 'GatewayTokenUrl',
   gatewayClientId: 'GatewayClientId',
   gatewayUserPoolId: 'GatewayUserPoolId',
+  gatewayIssuer: 'GatewayIssuer',
+  gatewayHubClientId: 'GatewayHubClientId',
 } as const;
 
 export interface HubStackProps extends StackProps {
@@ -118,10 +120,12 @@ export class HubStack extends Stack {
     if (this.ssm) out(OUTPUT.ssmAutomationRoleArn, this.ssm.automationRole.roleArn, 'role SSM Automation assumes');
     if (this.gateway) {
       // The client secret is deliberately not an output (outputs are plain text in CloudFormation).
-      out(OUTPUT.gatewayUrl, this.gateway.gateway.attrGatewayUrl, `MCP URL for agents outside the cluster. ${GATEWAY_NOT_USABLE}`);
+      out(OUTPUT.gatewayUrl, this.gateway.gateway.attrGatewayUrl, `MCP URL for agents outside the cluster. ${GATEWAY_STATUS}`);
       out(OUTPUT.gatewayTokenUrl, this.gateway.tokenUrl, 'OAuth client-credentials token endpoint');
       out(OUTPUT.gatewayClientId, this.gateway.client.userPoolClientId, 'client id; read the secret from Cognito');
       out(OUTPUT.gatewayUserPoolId, this.gateway.userPool.userPoolId, 'Cognito user pool of the agent clients');
+      out(OUTPUT.gatewayIssuer, this.gateway.hubCredential.issuer, 'server.oidc.issuer: issuer of the tokens the gateway sends the hub');
+      out(OUTPUT.gatewayHubClientId, this.gateway.hubCredential.client.userPoolClientId, "server.oidc.clientIds: the gateway's own client towards the hub");
     }
     if (!Token.isUnresolved(clusterName)) this.templateOptions.description = `eks-node-log-mcp hub for EKS cluster ${clusterName}`;
   }

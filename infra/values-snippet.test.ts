@@ -33,6 +33,14 @@ describe('values snippet from the hub stack outputs', () => {
     expect(v.storage.s3.prefix).toBe('tenants/a');
   });
 
+  it('with the AgentCore gateway, turns on server.oidc for its Cognito issuer and the gateway\'s own client only; without it, leaves OIDC off', () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf';
+    const v = parse(renderValuesSnippet({ ...base, GatewayIssuer: issuer, GatewayHubClientId: '7gwhubclient', GatewayClientId: 'agentclient' }));
+    expect(v.server.oidc).toEqual({ enabled: true, issuer, clientIds: ['7gwhubclient'], groups: ['eks-node-log-mcp:gateway'] });
+    expect(v.server.serviceAccount.annotations).toEqual({ 'eks.amazonaws.com/role-arn': base.HubRoleArn });
+    expect(parse(renderValuesSnippet(base)).server.oidc).toBeUndefined();
+  });
+
   it('names the missing output when the outputs are incomplete', () => {
     const { BucketName: _omit, ...rest } = base;
     expect(() => renderValuesSnippet(rest)).toThrow(/BucketName/);

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { GATEWAY_GROUP } from './agent-gateway.js';
 import { OUTPUT } from './hub-stack.js';
 
 /** The hub stack's outputs as `cdk deploy --outputs-file` writes them for one stack. */
@@ -14,6 +15,9 @@ const OutputsSchema = z.object({
   [OUTPUT.ssmEnabled]: z.enum(['true', 'false']),
   // present only when the stack enables SSM
   [OUTPUT.ssmAutomationRoleArn]: z.string().startsWith('arn:').optional(),
+  // present only when the stack creates the AgentCore gateway
+  [OUTPUT.gatewayIssuer]: z.string().startsWith('https://cognito-idp.').optional(),
+  [OUTPUT.gatewayHubClientId]: z.string().min(1).optional(),
 });
 export type HubOutputs = z.infer<typeof OutputsSchema>;
 
@@ -30,7 +34,9 @@ export function stackOutputs(file: unknown, stackName: string): Record<string, s
 /**
  * Renders the hub stack's outputs as Helm values for the chart (charts/eks-node-log-mcp): S3 store
  * with the KMS key, the region, the SSM switch and automation role, and — with IRSA — the role annotation on each
- * ServiceAccount (Pod Identity needs none: the stack created the associations).
+ * ServiceAccount (Pod Identity needs none: the stack created the associations). With the AgentCore
+ * gateway, `server.oidc` makes the hub accept the gateway's Cognito client (its calls arrive as
+ * `oidc:<client id>` in the group eks-node-log-mcp:gateway, which a RoleBinding must still grant).
  */
 export function renderValuesSnippet(outputs: Record<string, string>): string {
   const parsed = OutputsSchema.safeParse(outputs);
@@ -52,7 +58,12 @@ export function renderValuesSnippet(outputs: Record<string, string>): string {
       ssm: { enabled: o[OUTPUT.ssmEnabled] === 'true', ...(o[OUTPUT.ssmAutomationRoleArn] ? { automationRoleArn: o[OUTPUT.ssmAutomationRoleArn] } : {}) },
       ...sa(o[OUTPUT.operatorRoleArn]),
     },
-    server: sa(o[OUTPUT.hubRoleArn]),
+    server: {
+      ...sa(o[OUTPUT.hubRoleArn]),
+      ...(o[OUTPUT.gatewayIssuer] && o[OUTPUT.gatewayHubClientId]
+        ? { oidc: { enabled: true, issuer: o[OUTPUT.gatewayIssuer], clientIds: [o[OUTPUT.gatewayHubClientId]], groups: [GATEWAY_GROUP] } }
+        : {}),
+    },
   };
   return `# Rendered from the eks-node-log-mcp hub stack outputs (infra/values-snippet.ts).\n${stringify(values)}`;
 }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { chartFullname } from '../../infra/hub-config.js';
 import { type DiscoveryClients, describeCluster, listClustersIn, listEnabledRegions, listNodeRoles } from '../../infra/deploy/discover.js';
 import { kubeContextMismatch } from '../../infra/deploy/kube-context.js';
+import { GATEWAY_GROUP } from '../../infra/agent-gateway.js';
 import { buildDeployPlan, type DeployChoices, type DeployPlan, namespaceManifest, type PlanStep } from '../../infra/deploy/plan.js';
 import { renderValuesSnippet, stackOutputs } from '../../infra/values-snippet.js';
 
@@ -233,8 +234,23 @@ export function connectInstructions(c: DeployChoices): string {
     '  Bearer token: a ServiceAccount token of the caller (kubectl create token <sa> -n <ns>);',
     '  RBAC: get nodelogcollections to read, create to collect. Client pods need the label eks-node-log-mcp.io/client=true.',
     `From a laptop: kubectl -n ${c.namespace} port-forward svc/${chartFullname(c.release)}-server 8080:8080, then http://127.0.0.1:8080/mcp`,
-    c.gateway ? 'AgentCore gateway: created, but not usable yet (the hub accepts only Kubernetes tokens and the gateway forwards none); use the port-forward above.' : '',
+    ...(c.gateway ? gatewayInstructions(c) : []),
     'See docs/connect-agents.md.',
     '',
   ].filter((l) => l !== '').join('\n').concat('\n');
+}
+
+/** After deploy --gateway: what is left to do by hand (RBAC for the gateway's group, the target URL). */
+function gatewayInstructions(c: DeployChoices): string[] {
+  const ns = c.namespace;
+  const steps = c.gatewayTargetUrl
+    ? [`AgentCore gateway: agents use the GatewayUrl output, with a token from GatewayTokenUrl for the GatewayClientId client (secret: aws cognito-idp describe-user-pool-client).`]
+    : ['AgentCore gateway: created without a target; once the Ingress serves https, run deploy again with --gateway-target-url https://<host>/mcp.'];
+  return [
+    ...steps,
+    `  The hub accepts the gateway's calls as group ${GATEWAY_GROUP} (server.oidc); grant it what agents may do, e.g.:`,
+    `  kubectl -n ${ns} create role enlm-mcp-read --verb=get,list --resource=nodelogcollections.eksnodelog.io,packetcaptures.eksnodelog.io`,
+    `  kubectl -n ${ns} create rolebinding enlm-gateway-read --role=enlm-mcp-read --group=${GATEWAY_GROUP}`,
+    '  Only the hub side of this path is tested by this project, not AWS itself (docs/connect-agents.md §3).',
+  ];
 }

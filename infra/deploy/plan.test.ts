@@ -98,10 +98,13 @@ describe('deploy plan', () => {
     expect(() => buildDeployPlan({ ...choices, ssmEnabled: false }, paths)).toThrow(/SSM/);
   });
 
-  it('tells the operator after deploy that the AgentCore gateway is not usable yet, and points at the port-forward', () => {
-    const text = connectInstructions({ ...choices, gateway: true });
-    expect(text).toMatch(/gateway: created, but not usable yet/);
-    expect(text).toContain('port-forward');
+  it('after deploy --gateway, says how agents connect through it, how to grant the gateway group RBAC, and that AWS itself is untested', () => {
+    const text = connectInstructions({ ...choices, gateway: true, gatewayTargetUrl: 'https://mcp.example.com/mcp' });
+    expect(text).toContain('GatewayUrl output');
+    expect(text).toContain('kubectl -n obs create rolebinding enlm-gateway-read --role=enlm-mcp-read --group=eks-node-log-mcp:gateway');
+    expect(text).toMatch(/Only the hub side of this path is tested/);
+    expect(text).not.toMatch(/not usable/);
+    expect(connectInstructions({ ...choices, gateway: true })).toMatch(/created without a target; .* --gateway-target-url/);
     expect(connectInstructions(choices)).not.toMatch(/gateway/i);
   });
 
