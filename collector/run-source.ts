@@ -80,9 +80,15 @@ async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Out
   }
   const isMatch = picomatch(s.match!, { dot: true });
   const files = listing.files.filter((f) => isMatch(f.rel));
-  if (files.length === 0) return { status: 'missing', reason: `no file under ${s.from} matches ${s.match}`, outputs: [], bytes: 0, redactions: 0 };
+  // a subdirectory we could not list may hold matching files: say which, whatever else was found
+  const unlisted = listing.unreadable.filter((d) => mayHoldMatches(s.match!, d.rel)).map((d) => `${d.hostPath}: ${d.code === 'EACCES' || d.code === 'EPERM' ? 'permission denied' : d.code} (directory not listed)`);
+  if (files.length === 0) {
+    if (unlisted.length) return { status: 'failed', reason: summarize([`no readable file under ${s.from} matches ${s.match}`, ...unlisted]), outputs: [], bytes: 0, redactions: 0 };
+    return { status: 'missing', reason: `no file under ${s.from} matches ${s.match}`, outputs: [], bytes: 0, redactions: 0 };
+  }
   const out: Outcome = { status: 'ok', outputs: [], bytes: 0, redactions: 0 };
   const problems: string[] = [];
+  for (const u of unlisted) worsen(out, 'failed', problems, u);
   for (const f of files) {
     if (ctx.now() >= ctx.deadline) {
       worsen(out, 'timeout', problems, `collection deadline reached after ${out.outputs.length} of ${files.length} files`);
@@ -100,9 +106,30 @@ async function runFileSource(s: FileSourceSpec, ctx: SourceContext): Promise<Out
     }
   }
   if (listing.capped) problems.push(`only the first ${listing.files.length} files were listed`);
-  if (problems.length) out.reason = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  if (problems.length) out.reason = summarize(problems);
   return out;
 }
+
+/**
+ * Whether files under directory `relDir` could match `glob`: each directory segment against the
+ * glob's segment at that depth, `**` matching any depth. `var_log/messages*` must not report an
+ * unreadable /var/log/pods/x it would never have read.
+ */
+function mayHoldMatches(glob: string, relDir: string): boolean {
+  // a brace or extglob spanning '/' would split wrongly: be conservative
+  if (/[{(][^})]*\//.test(glob)) return true;
+  const p = glob.split('/');
+  const d = relDir.split('/');
+  for (let i = 0; i < d.length; i++) {
+    const seg = p[i];
+    if (seg === undefined) return false;
+    if (seg.includes('**')) return true;
+    if (!picomatch.isMatch(d[i]!, seg, { dot: true })) return false;
+  }
+  return p.length > d.length;
+}
+
+const summarize = (problems: string[]) => problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
 
 function worsen(out: Outcome, st: SourceStatus, problems: string[], why: string): void {
   if (RANK[st] > RANK[out.status]) out.status = st;

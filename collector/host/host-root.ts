@@ -76,14 +76,27 @@ export interface HostTreeFile {
   rel: string;
 }
 
+/** A subdirectory the walk could not list: its files are not collected, and the source says so. */
+export interface UnreadableDir {
+  /** host path of the directory */
+  hostPath: string;
+  /** relative to the walked directory */
+  rel: string;
+  /** errno code (EACCES, EPERM, ENOENT when it vanished meanwhile…) */
+  code: string;
+}
+
 /**
  * Lists files under a host directory, depth- and count-bounded. Symlinked files are kept (resolved
  * later through resolveHostPath); symlinked directories are not entered, so a loop cannot trap us.
+ * A subdirectory that cannot be listed is reported in `unreadable`, never dropped unseen.
  */
-export async function walkHostDir(hostRoot: string, hostDir: string, o: { maxFiles: number; maxDepth: number }): Promise<{ files: HostTreeFile[]; capped: boolean }> {
+export async function walkHostDir(hostRoot: string, hostDir: string, o: { maxFiles: number; maxDepth: number }): Promise<{ files: HostTreeFile[]; capped: boolean; unreadable: UnreadableDir[] }> {
   const base = await resolveHostPath(hostRoot, hostDir);
   const files: HostTreeFile[] = [];
+  const unreadable: UnreadableDir[] = [];
   let capped = false;
+  const hostPathOf = (rel: string) => `${hostDir.replace(/\/+$/, '')}/${rel}`;
   async function walk(rel: string, depth: number): Promise<void> {
     const entries = await readdir(join(base, rel), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (depth === 0) {
@@ -92,6 +105,7 @@ export async function walkHostDir(hostRoot: string, hostDir: string, o: { maxFil
         if (err.code === 'EACCES' || err.code === 'EPERM') throw new HostPathError(`${hostDir}: permission denied`, 'permission');
         throw err;
       }
+      unreadable.push({ hostPath: hostPathOf(rel), rel, code: err.code ?? err.message });
       return [];
     });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -105,10 +119,10 @@ export async function walkHostDir(hostRoot: string, hostDir: string, o: { maxFil
           capped = true;
           return;
         }
-        files.push({ hostPath: `${hostDir.replace(/\/+$/, '')}/${r}`, rel: r });
+        files.push({ hostPath: hostPathOf(r), rel: r });
       }
     }
   }
   await walk('', 0);
-  return { files, capped };
+  return { files, capped, unreadable };
 }
