@@ -189,6 +189,13 @@ describe('hub stack: SSM grants cover exactly what the operator and the runbook 
   const operator = statementsOf(template, { logicalId: id(stack.operatorRole.node.defaultChild) });
   const node = statementsOf(template, { name: 'eks-nodes-a' });
 
+  it('the operator may stop the automation and cancel the capture command of a resource being deleted (finalizer pass)', () => {
+    expect(allows(operator, 'ssm:StopAutomationExecution', 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/0a1b2c3d-0000-4000-8000-000000000000')).toBe(true);
+    expect(allows(operator, 'ssm:StopAutomationExecution', 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:document/AWS-RunShellScript')).toBe(false);
+    expect(allows(operator, 'ssm:CancelCommand', '*')).toBe(true);
+    expect(allows(node, 'ssm:CancelCommand', '*')).toBe(false);
+  });
+
   it('the operator and the CDK app agree on where SSM puts things', () => {
     expect(DEFAULT_CAPTURE_PREFIX).toBe(SSM_CAPTURE_PREFIX);
     expect(archivePrefix(INSTANCE).startsWith(RUNBOOK_ARCHIVE_PREFIX)).toBe(true);

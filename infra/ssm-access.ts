@@ -108,6 +108,17 @@ export class SsmAccess extends Construct {
         resources: ['*'],
       }),
     );
+    // Deleting a resource cancels its SSM work (the finalizer pass of reconcile-nlc.ts and
+    // reconcile-pcap.ts): StopAutomationExecution for a collection, CancelCommand for a capture.
+    // Execution ids are not known in advance; CancelCommand has no resource-level permissions.
+    p.operatorRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'StopOwnCollections',
+        actions: ['ssm:StopAutomationExecution'],
+        resources: [Arn.format({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }, stack)],
+      }),
+    );
+    p.operatorRole.addToPolicy(new iam.PolicyStatement({ sid: 'CancelOwnCaptures', actions: ['ssm:CancelCommand'], resources: ['*'] }));
     p.operatorRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PassAutomationRole',
@@ -147,7 +158,8 @@ export class SsmAccess extends Construct {
     ackWildcards(this.automationRole, [instances], 'SendCommand is limited to instances tagged eks:cluster-name=<this cluster> by a condition; instance ids are not known in advance.');
     ackWildcards(this.automationRole, ['Resource::*'], 'GetCommandInvocation, ListCommandInvocations, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
     ackWildcards(p.operatorRole, [instances], 'SendCommand (captures) is limited to instances tagged eks:cluster-name=<this cluster> by a condition; instance ids are not known in advance.');
-    ackWildcards(p.operatorRole, ['Resource::*'], 'GetAutomationExecution, GetCommandInvocation, ListCommands, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
+    ackWildcards(p.operatorRole, ['Resource::*'], 'GetAutomationExecution, GetCommandInvocation, ListCommands, CancelCommand, DescribeInstanceInformation and DescribeInstances support no resource-level permissions.');
+    ackWildcards(p.operatorRole, [`Resource::${pseudoArn('ssm', 'automation-execution/*')}`], 'StopAutomationExecution of the collection being deleted: execution ids are made by SSM at start, not known in advance.');
     ackWildcards(p.operatorRole, [`Resource::${pseudoArn('ssm', `automation-definition/${SSM_RUNBOOK}:*`)}`], 'The :* suffix is the runbook version; the grant names the one AWS Support runbook.');
     ackWildcards(p.operatorRole, [archives, ssmCaptures], 'The runbook names its archive eks_<instance>_<time>_<version>.tar.gz at the bucket root and SSM captures get generated keys below results/captures-ssm/; the operator only reads these two prefixes.');
     ackWildcards(p.operatorRole, [objects(`${sp}bundles/`), objects(`${sp}captures/`)], 'The operator ingests SSM collections into the store: bundles/<node>/<id>/ and captures/<node>/<id>/ keys are generated per collection; the grant names those two store prefixes only.');
