@@ -62,7 +62,7 @@ describe('end to end on a real API server', () => {
     expect(stdout).toMatch(/Completed/);
   }, 300_000);
 
-  it('an MCP client with a service-account token bound to read collections gets the findings; one without RBAC gets 403', async () => {
+  it('an MCP client with a service-account token bound to read collections gets the findings; one without RBAC gets 403 (also through the MCP client of scripts/e2e-kind.sh)', async () => {
     await createReader(e, 'sre-reader');
     await e.kubectl('create', 'serviceaccount', 'nobody', '-n', NS);
     const reader = await e.connect(await e.saToken('sre-reader'));
@@ -86,6 +86,17 @@ describe('end to end on a real API server', () => {
     );
     expect(denied).toMatch(/403|forbidden/i);
     await nobody.close().catch(() => undefined);
+
+    // scripts/e2e-kind.sh makes these two checks with dist/test/e2e/kind-mcp-check.js; it cannot run
+    // here (no Docker), so its MCP client is proved on this hub instead
+    const files = { nlc: join(e.work, 'kind-nlc.json'), reader: join(e.work, 'kind-reader.token'), nobody: join(e.work, 'kind-nobody.token') };
+    await writeFile(files.nlc, JSON.stringify(nlc));
+    await writeFile(files.reader, await e.saToken('sre-reader'), { mode: 0o600 });
+    await writeFile(files.nobody, await e.saToken('nobody'), { mode: 0o600 });
+    const kindCheck = (mode: string, ...args: string[]) => exec(join('node_modules', '.bin', 'node'), [join('dist', 'test', 'e2e', 'kind-mcp-check.js'), mode, e.mcpUrl, ...args]);
+    expect((await kindCheck('read', files.reader, files.nlc)).stdout).toMatch(`MCP read ${total} findings of bundle ${nlc.status!.bundle!.id}`);
+    expect((await kindCheck('denied', files.nobody, NODE)).stdout).toMatch(/refused a token without RBAC/);
+    await expect(kindCheck('denied', files.reader, NODE)).rejects.toMatchObject({ code: 1 });
   }, 120_000);
 
   it('rides out a hub outage: the agent retries, the status says so, and the collection completes once the hub is back', async () => {

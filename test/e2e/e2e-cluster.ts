@@ -103,7 +103,7 @@ export async function startE2eCluster(aws: { motoEndpoint: string; ssmEndpoint: 
       return client;
     };
     return {
-      cp, kc, core, custom, work, store, bucket, s3, procs, hubArgs, operatorArgs,
+      cp, kc, core, custom, work, store, bucket, s3, procs, hubArgs, operatorArgs, mcpUrl,
       kubectl, saToken, saKubeconfig, start, logs, stop, connect,
       getNlc: (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: NLC_PLURAL, namespace: NS, name }) as Promise<NodeLogCollection>,
       getPcap: (name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PCAP_PLURAL, namespace: NS, name }) as Promise<PacketCapture>,
