@@ -50,6 +50,10 @@ export function ciFinder(lit: string): CiFinder {
   const last = (p[m - 2]! << 8) | p[m - 1]!;
   const after = shift[last]!; // the move after a window whose last pair matched but the rest did not
   shift[last] = 0;
+  // the same shifts indexed by the raw (unfolded) pair: the hot loops read two bytes and one table
+  // entry per step instead of also folding both bytes (~1/4 fewer loads per step)
+  const raw = new Uint8Array(65536);
+  for (let i = 0; i < 65536; i++) raw[i] = shift[(FOLD[i >> 8]! << 8) | FOLD[i & 255]!]!;
   return {
     worthIt(b) {
       if (m - 1 < MIN_MEAN_SHIFT) return false;
@@ -85,10 +89,10 @@ export function ciFinder(lit: string): CiFinder {
         const e2 = stop[2]!;
         const e3 = stop[3]!;
         while (i0 < e0 && i1 < e1 && i2 < e2 && i3 < e3) {
-          const s0 = shift[(FOLD[b[i0 - 1]!]! << 8) | FOLD[b[i0]!]!]!;
-          const s1 = shift[(FOLD[b[i1 - 1]!]! << 8) | FOLD[b[i1]!]!]!;
-          const s2 = shift[(FOLD[b[i2 - 1]!]! << 8) | FOLD[b[i2]!]!]!;
-          const s3 = shift[(FOLD[b[i3 - 1]!]! << 8) | FOLD[b[i3]!]!]!;
+          const s0 = raw[(b[i0 - 1]! << 8) | b[i0]!]!;
+          const s1 = raw[(b[i1 - 1]! << 8) | b[i1]!]!;
+          const s2 = raw[(b[i2 - 1]! << 8) | b[i2]!]!;
+          const s3 = raw[(b[i3 - 1]! << 8) | b[i3]!]!;
           if (s0 === 0) verify(i0, 0);
           if (s1 === 0) verify(i1, 1);
           if (s2 === 0) verify(i2, 2);
@@ -106,7 +110,7 @@ export function ciFinder(lit: string): CiFinder {
       for (let k = 0; k < lanes; k++) {
         const e = stop[k]!;
         for (let i = at[k]!; i < e; ) {
-          const sh = shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]!;
+          const sh = raw[(b[i - 1]! << 8) | b[i]!]!;
           if (sh === 0) verify(i, k);
           i += sh || after;
         }
@@ -116,7 +120,7 @@ export function ciFinder(lit: string): CiFinder {
     find(b, from) {
       const n = b.length;
       for (let i = from + m - 1; i < n; ) {
-        const s = shift[(FOLD[b[i - 1]!]! << 8) | FOLD[b[i]!]!]!;
+        const s = raw[(b[i - 1]! << 8) | b[i]!]!;
         if (s !== 0) {
           i += s;
           continue;
@@ -137,7 +141,7 @@ const cache = new Map<string, CiFinder>();
 export function cachedCiFinder(lit: string): CiFinder {
   let f = cache.get(lit);
   if (!f) {
-    if (cache.size >= 16) cache.clear(); // 64 KiB of shift table each
+    if (cache.size >= 16) cache.clear(); // 128 KiB of shift tables each
     f = ciFinder(lit);
     cache.set(lit, f);
   }
