@@ -53,6 +53,22 @@ export async function createReadyAgentPod(kc: k8s.KubeConfig, namespace: string,
   return name;
 }
 
+/**
+ * A Role that may read NodeLogCollections in `namespace` (what the MCP read tools' SubjectAccessReview
+ * asks), bound to `subjects`: the identities an auth test expects to be let through.
+ */
+export async function bindNlcReaders(kc: k8s.KubeConfig, namespace: string, subjects: k8s.RbacV1Subject[]): Promise<void> {
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace,
+    body: { metadata: { name: 'nlc-reader' }, rules: [{ apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections'], verbs: ['get', 'list', 'watch'] }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: { metadata: { name: 'nlc-readers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nlc-reader' }, subjects },
+  });
+}
+
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

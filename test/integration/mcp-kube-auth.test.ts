@@ -10,7 +10,7 @@ import { TokenAuthenticator } from '../../mcp-server/auth/token-review.js';
 import { startHttp } from '../../mcp-server/http.js';
 import { kubeClients } from '../../mcp-server/kube/kube-client.js';
 import { type ControlPlane, STATIC_USERS, startControlPlane } from '../env/kube.js';
-import { ensureNamespace } from '../helpers/kube-fixtures.js';
+import { bindNlcReaders, ensureNamespace } from '../helpers/kube-fixtures.js';
 import { sampleStore } from '../mcp/mcp-fixture.js';
 
 // The in-cluster MCP endpoint against a real kube-apiserver: TokenReview for who, RBAC through
@@ -62,22 +62,10 @@ beforeAll(async () => {
   kc = new k8s.KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   await ensureNamespace(kc, NS);
-  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: NS,
-    body: { metadata: { name: 'nlc-reader' }, rules: [{ apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections'], verbs: ['get', 'list', 'watch'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NS,
-    body: {
-      metadata: { name: 'nlc-readers' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nlc-reader' },
-      subjects: [
-        { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' },
-        { kind: 'ServiceAccount', name: 'reader-bot', namespace: NS },
-      ],
-    },
-  });
+  await bindNlcReaders(kc, NS, [
+    { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' },
+    { kind: 'ServiceAccount', name: 'reader-bot', namespace: NS },
+  ]);
   env = await sampleStore();
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

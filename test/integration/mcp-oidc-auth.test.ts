@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInCluster } from '../../cli/commands/serve-in-cluster.js';
 import { type ControlPlane, startControlPlane } from '../env/kube.js';
-import { ensureNamespace } from '../helpers/kube-fixtures.js';
+import { bindNlcReaders, ensureNamespace } from '../helpers/kube-fixtures.js';
 import { repoRoot, sampleStore } from '../mcp/mcp-fixture.js';
 
 // The hub's optional OIDC path (an AgentCore gateway's Cognito tokens) end to end on this machine:
@@ -87,23 +87,11 @@ beforeAll(async () => {
   kc = new k8s.KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   await ensureNamespace(kc, NS);
-  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: NS,
-    body: { metadata: { name: 'nlc-reader' }, rules: [{ apiGroups: ['eksnodelog.io'], resources: ['nodelogcollections'], verbs: ['get', 'list', 'watch'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NS,
-    body: {
-      metadata: { name: 'nlc-readers' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nlc-reader' },
-      subjects: [
-        { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:gateway-client' },
-        { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:sre' },
-        { kind: 'ServiceAccount', name: 'reader-bot', namespace: NS },
-      ],
-    },
-  });
+  await bindNlcReaders(kc, NS, [
+    { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:gateway-client' },
+    { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:sre' },
+    { kind: 'ServiceAccount', name: 'reader-bot', namespace: NS },
+  ]);
   env = await sampleStore();
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
